@@ -1,0 +1,47 @@
+/** `verso`: the server and a client for every call of the contract. */
+import { VersoError } from "../protocol/errors.js";
+import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
+import { UsageError } from "./durations.js";
+import { SERVE_USAGE, serveCommand } from "./serve-command.js";
+
+const USAGE = `verso: versioned state for control planes and their edge agents
+
+${SERVE_USAGE}
+
+${CLIENT_USAGE}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "serve") {
+      await serveCommand(rest);
+      return -1;
+    }
+    if (CLIENT_COMMANDS.has(command)) {
+      await clientCommand(command, rest);
+      return 0;
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  } catch (error) {
+    if (error instanceof VersoError) {
+      const extra = Object.keys(error.extra).length > 0 ? ` ${JSON.stringify(error.extra)}` : "";
+      process.stderr.write(`verso: ${error.code}: ${error.message}${extra}\n`);
+      return 1;
+    }
+    const e = error as Error & { code?: string };
+    if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`verso: ${e.message}\nrun "verso help" for usage\n`);
+      return 2;
+    }
+    if (e.cause && (e.cause as { code?: string }).code === "ECONNREFUSED") {
+      process.stderr.write(`verso: cannot reach the server (${(e.cause as Error).message}); is "verso serve" running?\n`);
+      return 1;
+    }
+    process.stderr.write(`verso: ${e.message}\n`);
+    return 1;
+  }
+}

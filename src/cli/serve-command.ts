@@ -1,0 +1,55 @@
+import { parseArgs } from "node:util";
+import { DEFAULT_DB_PATH, openStore } from "../core/open-store.js";
+import { startServer, stopOnSignals } from "../server/serve.js";
+import { parseDuration, UsageError } from "./durations.js";
+
+export const SERVE_USAGE = `verso serve [options]
+  --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
+  --host HOST                  address to bind (default 127.0.0.1)
+  --port PORT                  port (default 7070; 0 picks a free one)
+  --synchronous full|normal    full (default): acknowledged writes survive power loss;
+                               normal: they survive a crash of verso, not of the machine
+  --no-group-commit            commit every write on its own (slower; for comparison)
+  --tombstone-retention DUR    purge tombstones older than this (default 7d; 0 keeps them)
+  --idempotency-retention DUR  how long Idempotency-Key replays last (default 24h)
+  --max-request-bytes N        largest request body (default 16777216)`;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: "string", default: process.env.VERSO_DB ?? DEFAULT_DB_PATH },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: process.env.PORT ?? "7070" },
+      synchronous: { type: "string", default: "full" },
+      "no-group-commit": { type: "boolean", default: false },
+      "tombstone-retention": { type: "string", default: "7d" },
+      "idempotency-retention": { type: "string", default: "24h" },
+      "max-request-bytes": { type: "string" },
+    },
+    strict: true,
+  });
+  if (values.synchronous !== "full" && values.synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+  const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
+  const store = await openStore({
+    path: values.db,
+    synchronous: values.synchronous,
+    maxBatch: values["no-group-commit"] ? 1 : 512,
+    tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
+    idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),
+    log,
+  });
+  const server = await startServer({
+    store,
+    host: values.host,
+    port,
+    log,
+    ...(values["max-request-bytes"] && { maxRequestBytes: Number(values["max-request-bytes"]) }),
+  });
+  stopOnSignals(server, log);
+  log(
+    `serving ${server.url} (sqlite ${values.db}, synchronous=${values.synchronous}, group commit ${values["no-group-commit"] ? "off" : "on"})`,
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * Pure rules of the change feed: when a cursor must be reset, and how a page is cut
+ * so that it never splits a version. Backends fetch rows; these functions decide.
+ */
+import type { Region } from "../protocol/types.js";
+
+/** A cursor is served incrementally only when it lies in [floor, head] of the same epoch. */
+export function needsReset(region: Region, since: number | undefined, epoch: string | undefined): boolean {
+  if (since === undefined) return true;
+  if (epoch !== undefined && epoch !== "" && epoch !== region.epoch) return true;
+  return since < region.floor || since > region.version;
+}
+
+export type Cut =
+  /** Everything after the cursor fit: the page ends at head. */
+  | { kind: "all"; count: number }
+  /** Keep the first `count` rows; the page ends at `cursor`, more follows. */
+  | { kind: "partial"; count: number; cursor: number }
+  /** The first version alone exceeds the limit: fetch that version whole. */
+  | { kind: "whole-version"; version: number };
+
+/**
+ * Decides how to cut a page from rows fetched in version order with `limit + 1` as
+ * the fetch size (one extra row tells whether the last version continues).
+ */
+export function cutPage(versions: readonly number[], limit: number): Cut {
+  if (versions.length <= limit) return { kind: "all", count: versions.length };
+  const last = versions[limit - 1];
+  const next = versions[limit];
+  if (last === undefined || next === undefined) return { kind: "all", count: versions.length };
+  if (next !== last) return { kind: "partial", count: limit, cursor: last };
+  if (versions[0] === last) return { kind: "whole-version", version: last };
+  let count = limit - 1;
+  while (count > 0 && versions[count - 1] === last) count--;
+  const cursor = versions[count - 1];
+  if (cursor === undefined) return { kind: "whole-version", version: last };
+  return { kind: "partial", count, cursor };
+}

@@ -1,0 +1,71 @@
+/**
+ * Background upkeep: expired idempotency records are swept, and tombstones older than
+ * the retention age are compacted away (raising the floor, so agents whose cursor is
+ * older get a reset instead of a silent gap).
+ */
+import { compactCommand } from "./commands.js";
+import type { VersoStore } from "./store.js";
+
+export interface MaintenanceOptions {
+  /** How long an Idempotency-Key replays its first response. Default 24 h. */
+  idempotencyRetentionMs: number;
+  /** Tombstones older than this are purged; 0 keeps them forever. Default 7 days. */
+  tombstoneRetentionMs: number;
+  /** How often upkeep runs; 0 disables the timer (runOnce still works). Default 60 s. */
+  maintenanceIntervalMs: number;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 3600_000;
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600_000;
+
+export class Maintenance {
+  private readonly options: MaintenanceOptions;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: VersoStore,
+    options: Partial<MaintenanceOptions>,
+  ) {
+    this.options = {
+      idempotencyRetentionMs: options.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS,
+      tombstoneRetentionMs: options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS,
+      maintenanceIntervalMs: options.maintenanceIntervalMs ?? 60_000,
+      now: options.now ?? Date.now,
+      log: options.log ?? (() => {}),
+    };
+    if (this.options.maintenanceIntervalMs > 0) {
+      this.timer = setInterval(() => void this.runOnce(), this.options.maintenanceIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  runOnce(): Promise<void> {
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    const { now, log } = this.options;
+    try {
+      const swept = await this.store.storage.sweepIdempotency(now() - this.options.idempotencyRetentionMs);
+      if (swept > 0) log(`swept ${swept} expired idempotency record(s)`);
+      if (this.options.tombstoneRetentionMs <= 0) return;
+      const horizons = await this.store.storage.tombstoneHorizons(now() - this.options.tombstoneRetentionMs);
+      for (const { region, version } of horizons) {
+        const result = await this.store.execute(compactCommand(region, { beforeVersion: version + 1 }));
+        log(`region ${region}: purged tombstones older than retention, ${JSON.stringify(result.response)}`);
+      }
+    } catch (error) {
+      log(`maintenance failed: ${(error as Error).message}`);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

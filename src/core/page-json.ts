@@ -1,0 +1,25 @@
+/**
+ * Pages carry row values as the JSON text storage holds. The HTTP layer splices that
+ * text into the response unparsed (the feed's hot path); library callers get values.
+ */
+import type { Page, PageOp } from "../protocol/types.js";
+import type { RawPage, RawPageOp } from "../storage/storage.js";
+
+export function parsePage(raw: RawPage): Page {
+  return { ...raw, ops: raw.ops.map(parseOp) };
+}
+
+function parseOp(op: RawPageOp): PageOp {
+  if (op.op !== "put") return op;
+  return { op: "put", collection: op.collection, key: op.key, version: op.version, value: JSON.parse(op.valueJson) };
+}
+
+/** The page as JSON text, identical to JSON.stringify(parsePage(raw)) without parsing values. */
+export function serializePage(raw: RawPage): string {
+  const ops = raw.ops.map((op) => {
+    if (op.op === "clear") return '{"op":"clear"}';
+    const head = `{"op":"${op.op}","collection":${JSON.stringify(op.collection)},"key":${JSON.stringify(op.key)},"version":${op.version}`;
+    return op.op === "put" ? `${head},"value":${op.valueJson}}` : `${head}}`;
+  });
+  return `{"region":${JSON.stringify(raw.region)},"epoch":${JSON.stringify(raw.epoch)},"reset":${raw.reset},"ops":[${ops.join(",")}],"cursor":${raw.cursor},"head":${raw.head},"more":${raw.more}}`;
+}

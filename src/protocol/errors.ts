@@ -1,0 +1,164 @@
+/**
+ * The closed set of error codes of the contract and the error classes that carry them.
+ * Shared by the server (which maps them to HTTP in one place) and the client (which
+ * rebuilds them from responses), so both sides speak the same names.
+ */
+import type { CurrentRow, TxnFailure } from "./types.js";
+
+export const ERROR_CODES = [
+  "bad_request",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "version_mismatch",
+  "idempotency_key_reused",
+  "consistency_timeout",
+  "payload_too_large",
+  "unsupported_protocol_version",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+  [extra: string]: unknown;
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  version_mismatch: 412,
+  idempotency_key_reused: 422,
+  consistency_timeout: 504,
+  payload_too_large: 413,
+  unsupported_protocol_version: 400,
+  internal: 500,
+};
+
+/** Base of every error verso raises on purpose. `extra` holds the contract's additional fields. */
+export class VersoError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "VersoError";
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message }, ...this.extra };
+  }
+}
+
+export class BadRequestError extends VersoError {
+  constructor(message: string) {
+    super("bad_request", message);
+    this.name = "BadRequestError";
+  }
+}
+
+export class NotFoundError extends VersoError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super("not_found", message, extra);
+    this.name = "NotFoundError";
+  }
+}
+
+/** A condition (If-Match, If-None-Match, ifVersion) did not hold. */
+export class VersionMismatchError extends VersoError {
+  constructor(message: string, extra: { current: CurrentRow } | { failures: TxnFailure[] }) {
+    super("version_mismatch", message, extra);
+    this.name = "VersionMismatchError";
+  }
+}
+
+export class IdempotencyKeyReusedError extends VersoError {
+  constructor(message = "Idempotency-Key was already used for a different request") {
+    super("idempotency_key_reused", message);
+    this.name = "IdempotencyKeyReusedError";
+  }
+}
+
+export class ConsistencyTimeoutError extends VersoError {
+  constructor(message: string, extra: { minVersion: number; version: number }) {
+    super("consistency_timeout", message, extra);
+    this.name = "ConsistencyTimeoutError";
+  }
+}
+
+export class PayloadTooLargeError extends VersoError {
+  constructor(message: string) {
+    super("payload_too_large", message);
+    this.name = "PayloadTooLargeError";
+  }
+}
+
+export class UnsupportedProtocolVersionError extends VersoError {
+  constructor(message: string, supported: { min: number; max: number }) {
+    super("unsupported_protocol_version", message, { supported });
+    this.name = "UnsupportedProtocolVersionError";
+  }
+}
+
+export class UnauthorizedError extends VersoError {
+  constructor(message = "a valid bearer token is required") {
+    super("unauthorized", message);
+    this.name = "UnauthorizedError";
+  }
+}
+
+export class ForbiddenError extends VersoError {
+  constructor(message: string) {
+    super("forbidden", message);
+    this.name = "ForbiddenError";
+  }
+}
+
+export class InternalError extends VersoError {
+  constructor(message = "internal error") {
+    super("internal", message);
+    this.name = "InternalError";
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Rebuilds the typed error from a contract error body (used by clients). */
+export function errorFromBody(status: number, body: unknown): VersoError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code: ErrorCode = isErrorCode(error?.code) ? error.code : status >= 500 ? "internal" : "bad_request";
+  const message = typeof error?.message === "string" ? error.message : `HTTP ${status}`;
+  const { error: _e, ...extra } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  switch (code) {
+    case "bad_request":
+      return new BadRequestError(message);
+    case "unauthorized":
+      return new UnauthorizedError(message);
+    case "forbidden":
+      return new ForbiddenError(message);
+    case "not_found":
+      return new NotFoundError(message, extra);
+    case "version_mismatch":
+      return new VersionMismatchError(message, extra as { current: CurrentRow });
+    case "idempotency_key_reused":
+      return new IdempotencyKeyReusedError(message);
+    case "consistency_timeout":
+      return new ConsistencyTimeoutError(message, extra as { minVersion: number; version: number });
+    case "payload_too_large":
+      return new PayloadTooLargeError(message);
+    case "unsupported_protocol_version":
+      return new UnsupportedProtocolVersionError(message, extra.supported as { min: number; max: number });
+    case "internal":
+      return new InternalError(message);
+  }
+}

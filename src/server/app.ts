@@ -1,0 +1,73 @@
+/**
+ * The HTTP server: Fastify with verso's routes. Chosen for its maturity, its
+ * per-route body limits and hooks, and an overhead measured in BENCHMARKS.md.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { VersoStore } from "../core/store.js";
+import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
+import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
+import { errorResponse } from "./error-mapping.js";
+import { header } from "./headers.js";
+import { changesRoutes } from "./routes/changes.js";
+import { healthRoutes } from "./routes/health.js";
+import { regionRoutes } from "./routes/regions.js";
+import { rowRoutes } from "./routes/rows.js";
+import { transactionRoutes } from "./routes/transactions.js";
+
+export interface AppOptions {
+  store: VersoStore;
+  /** Largest request body (transactions); single values are limited to 1 MiB. Default 16 MiB. */
+  maxRequestBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface RouteContext {
+  store: VersoStore;
+  maxRequestBytes: number;
+  log: (line: string) => void;
+}
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const context: RouteContext = { store: options.store, maxRequestBytes: options.maxRequestBytes ?? 16 * 1024 * 1024, log };
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true, routerOptions: { maxParamLength: 1024 } });
+
+  // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
+  // default, and refusing it would only get in the way.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("verso-protocol", String(PROTOCOL_MAX));
+    const asked = header(request.headers, PROTOCOL_HEADER);
+    if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
+      throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
+        min: PROTOCOL_MIN,
+        max: PROTOCOL_MAX,
+      });
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = errorResponse(error, log);
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: "not_found", message: `no route for ${request.method} ${request.url.split("?")[0]}` } });
+  });
+
+  healthRoutes(app, context);
+  regionRoutes(app, context);
+  rowRoutes(app, context);
+  transactionRoutes(app, context);
+  changesRoutes(app, context);
+  return app;
+}

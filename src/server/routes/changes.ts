@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import { serializePage } from "../../core/page-json.js";
+import { abortOnClose } from "../abort-on-close.js";
+import type { RouteContext } from "../app.js";
+import { intParam, stringParam } from "../headers.js";
+import type { Query, RegionParams } from "./params.js";
+
+export function changesRoutes(app: FastifyInstance, { store }: RouteContext): void {
+  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/changes", async (request, reply) => {
+    const since = intParam(request.query, "since");
+    const epoch = stringParam(request.query, "epoch");
+    const limit = intParam(request.query, "limit");
+    const waitMs = intParam(request.query, "waitMs");
+    const page = await store.changesRaw(request.params.region, {
+      ...(since !== undefined && { since }),
+      ...(epoch !== undefined && { epoch }),
+      ...(limit !== undefined && { limit }),
+      ...(waitMs !== undefined && { waitMs }),
+      signal: abortOnClose(reply.raw),
+    });
+    reply.type("application/json").header("cache-control", "no-store");
+    return serializePage(page);
+  });
+}

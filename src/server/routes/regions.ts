@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import { compactCommand, nextVersionCommand } from "../../core/commands.js";
+import type { RouteContext } from "../app.js";
+import { header } from "../headers.js";
+import type { RegionParams } from "./params.js";
+import { sendWrite } from "./send-write.js";
+
+export function regionRoutes(app: FastifyInstance, { store }: RouteContext): void {
+  app.get("/v1/regions", async () => ({ regions: await store.regions() }));
+
+  app.get<{ Params: RegionParams }>("/v1/regions/:region", async (request) => store.getVersion(request.params.region));
+
+  app.post<{ Params: RegionParams }>("/v1/regions/:region/next-version", async (request, reply) => {
+    const command = nextVersionCommand(request.params.region, header(request.headers, "idempotency-key"));
+    return sendWrite(reply, await store.execute(command));
+  });
+
+  app.post<{ Params: RegionParams }>("/v1/regions/:region/compact", async (request, reply) => {
+    const command = compactCommand(request.params.region, request.body, header(request.headers, "idempotency-key"));
+    return sendWrite(reply, await store.execute(command));
+  });
+}

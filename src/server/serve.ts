@@ -1,0 +1,66 @@
+/**
+ * Runs the HTTP server until a signal: SIGTERM/SIGINT stop accepting connections,
+ * release long-polls, let in-flight requests finish, then close storage. Writes are
+ * acknowledged only after their commit, so a kill -9 loses nothing acknowledged.
+ */
+import type { FastifyInstance } from "fastify";
+import type { VersoStore } from "../core/store.js";
+import { buildApp } from "./app.js";
+
+export interface ServeOptions {
+  store: VersoStore;
+  host?: string;
+  port?: number;
+  maxRequestBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Graceful stop: in-flight requests finish, then storage closes. */
+  stop: () => Promise<void>;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const app = buildApp({ store: options.store, log, ...(options.maxRequestBytes && { maxRequestBytes: options.maxRequestBytes }) });
+  const host = options.host ?? "127.0.0.1";
+  await app.listen({ host, port: options.port ?? 7070 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // Waiting readers are answered first, so closing the listener does not wait on them.
+      options.store.notifier.close();
+      await app.close();
+      await options.store.close();
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}
+
+/** Stops the server gracefully on SIGTERM or SIGINT; a second signal exits at once. */
+export function stopOnSignals(server: RunningServer, log: (line: string) => void): void {
+  let received = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) process.exit(1);
+    received = true;
+    log(`${signal}: finishing in-flight requests, then stopping`);
+    server.stop().then(
+      () => {
+        log("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log(`stop failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

@@ -1,0 +1,76 @@
+/**
+ * verso's SQLite schema, as an upgrade chain. `PRAGMA user_version` holds the schema
+ * version; opening runs every step above it in one transaction, so a database written
+ * by an older verso upgrades in place and a half-upgraded file cannot exist. A file
+ * from a newer verso is refused rather than misread.
+ */
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  /** The schema version this step produces. */
+  version: number;
+  description: string;
+  up: (db: Database.Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "regions with counter, epoch and floor; rows with versions and tombstones; idempotency records",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE regions (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          epoch TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          floor INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+        CREATE TABLE rows (
+          region_id INTEGER NOT NULL REFERENCES regions(id),
+          collection TEXT NOT NULL,
+          key TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          deleted INTEGER NOT NULL DEFAULT 0,
+          value TEXT,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (region_id, collection, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX rows_by_version ON rows (region_id, version, collection, key);
+        CREATE TABLE idempotency (
+          key TEXT PRIMARY KEY,
+          fingerprint TEXT NOT NULL,
+          outcome TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX idempotency_by_age ON idempotency (created_at);
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaTooNewError extends Error {
+  constructor(found: number) {
+    super(
+      `database schema version ${found} is newer than this verso understands (${SCHEMA_VERSION}); ` +
+        "upgrade verso or point it at another database",
+    );
+    this.name = "SchemaTooNewError";
+  }
+}
+
+/** Brings the database to SCHEMA_VERSION; returns the version it found. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const found = db.pragma("user_version", { simple: true }) as number;
+  const target = migrations.length;
+  if (found > target) throw new SchemaTooNewError(found);
+  if (found === target) return found;
+  db.transaction(() => {
+    for (const step of migrations.slice(found)) step.up(db);
+    db.pragma(`user_version = ${target}`);
+  }).immediate();
+  return found;
+}

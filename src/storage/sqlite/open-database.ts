@@ -1,0 +1,27 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+
+export type Synchronous = "full" | "normal";
+
+export interface SqliteOptions {
+  /** A file path, or ":memory:" for a throwaway database. */
+  path: string;
+  /**
+   * "full" (default): an acknowledged write survives power loss. "normal": it survives
+   * a crash of the process but the last commits may be lost on power loss.
+   */
+  synchronous?: Synchronous;
+}
+
+/** Opens (creating folders as needed) a SQLite database tuned for verso's write pattern. */
+export function openDatabase(options: SqliteOptions): Database.Database {
+  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+  db.pragma("busy_timeout = 5000");
+  db.pragma("cache_size = -65536");
+  db.pragma("temp_store = MEMORY");
+  return db;
+}
