@@ -3,12 +3,15 @@ import { VersoError } from "../protocol/errors.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
 import { SERVE_USAGE, serveCommand } from "./serve-command.js";
+import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 
 const USAGE = `verso: versioned state for control planes and their edge agents
 
 ${SERVE_USAGE}
 
-${CLIENT_USAGE}`;
+${CLIENT_USAGE}
+
+${TOKEN_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -20,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "serve") {
       await serveCommand(rest);
       return -1;
+    }
+    if (command === "token") {
+      await tokenCommand(rest);
+      return 0;
     }
     if (CLIENT_COMMANDS.has(command)) {
       await clientCommand(command, rest);

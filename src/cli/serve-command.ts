@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_DB_PATH, openStore } from "../core/open-store.js";
+import { MIN_ADMIN_TOKEN_LENGTH } from "../server/authenticator.js";
+import { checkBind, UnauthenticatedBindError } from "../server/bind-policy.js";
 import { startServer, stopOnSignals } from "../server/serve.js";
 import { parseDuration, UsageError } from "./durations.js";
 
@@ -12,7 +14,9 @@ export const SERVE_USAGE = `verso serve [options]
   --no-group-commit            commit every write on its own (slower; for comparison)
   --tombstone-retention DUR    purge tombstones older than this (default 7d; 0 keeps them)
   --idempotency-retention DUR  how long Idempotency-Key replays last (default 24h)
-  --max-request-bytes N        largest request body (default 16777216)`;
+  --max-request-bytes N        largest request body (default 16777216)
+  --admin-token T              turns authentication on (default $VERSO_ADMIN_TOKEN; prefer the variable:
+                               arguments show in ps). Without it verso serves loopback hosts only`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -26,12 +30,23 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "tombstone-retention": { type: "string", default: "7d" },
       "idempotency-retention": { type: "string", default: "24h" },
       "max-request-bytes": { type: "string" },
+      "admin-token": { type: "string" },
     },
     strict: true,
   });
   if (values.synchronous !== "full" && values.synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+  const adminToken = values["admin-token"] || process.env.VERSO_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new UsageError(`the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
+  try {
+    checkBind(values.host, adminToken !== undefined);
+  } catch (error) {
+    if (error instanceof UnauthenticatedBindError) throw new UsageError(error.message);
+    throw error;
+  }
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
     path: values.db,
@@ -46,10 +61,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
     host: values.host,
     port,
     log,
+    adminToken,
     ...(values["max-request-bytes"] && { maxRequestBytes: Number(values["max-request-bytes"]) }),
   });
   stopOnSignals(server, log);
   log(
     `serving ${server.url} (sqlite ${values.db}, synchronous=${values.synchronous}, group commit ${values["no-group-commit"] ? "off" : "on"})`,
   );
+  if (adminToken === undefined) {
+    log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");
+  } else {
+    log("authentication on: requests need Authorization: Bearer <token> (manage tokens with `verso token`)");
+  }
 }

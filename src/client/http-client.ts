@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { errorFromBody, VersoError } from "../protocol/errors.js";
+import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
   CompactRequest,
   CompactResult,
@@ -56,6 +57,8 @@ interface Call {
   headers?: Record<string, string>;
   write?: WriteOpts;
   signal?: AbortSignal;
+  /** False for a call that is unsafe to send twice and carries no Idempotency-Key. */
+  retryNetworkErrors?: boolean;
 }
 
 export interface Response<T> {
@@ -119,6 +122,23 @@ export class VersoClient {
     return this.json({ method: "POST", path: `/v1/regions/${seg(region)}/compact`, body: request, write: opts });
   }
 
+  /**
+   * Creates a scoped token (admin only). Not retried after a network error: a lost answer
+   * would leave a token nobody knows the secret of (list and revoke it).
+   */
+  createToken(request: CreateTokenRequest): Promise<CreatedToken> {
+    return this.json({ method: "POST", path: "/v1/tokens", body: request, retryNetworkErrors: false });
+  }
+
+  async tokens(): Promise<TokenInfo[]> {
+    return (await this.json<{ tokens: TokenInfo[] }>({ method: "GET", path: "/v1/tokens" })).tokens;
+  }
+
+  /** Revokes a token (admin only); revoking a revoked token answers it again. */
+  revokeToken(id: string): Promise<TokenInfo> {
+    return this.json({ method: "DELETE", path: `/v1/tokens/${seg(id)}` });
+  }
+
   async json<T>(call: Call): Promise<T> {
     return (await this.request<T>(call)).body;
   }
@@ -143,7 +163,7 @@ export class VersoClient {
           ...(call.signal && { signal: call.signal }),
         });
       } catch (error) {
-        if (call.signal?.aborted || attempt >= retries) throw error;
+        if (call.signal?.aborted || call.retryNetworkErrors === false || attempt >= retries) throw error;
         await this.backoff(attempt);
         continue;
       }

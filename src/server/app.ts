@@ -6,12 +6,15 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { VersoStore } from "../core/store.js";
 import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
 import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
+import type { TokenStorage } from "../storage/token-storage.js";
+import { type Auth, installAuth } from "./auth.js";
 import { errorResponse } from "./error-mapping.js";
 import { header } from "./headers.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 
 export interface AppOptions {
@@ -19,18 +22,36 @@ export interface AppOptions {
   /** Largest request body (transactions); single values are limited to 1 MiB. Default 16 MiB. */
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /** Turns authentication on (see auth.ts); without it every caller acts as admin. */
+  adminToken?: string | undefined;
+  /** Where scoped tokens live; default: the store's backend, when it keeps tokens. */
+  tokens?: TokenStorage | undefined;
+  /** How long a token lookup is reused (default 5 s); revocations through this server apply at once. */
+  tokenCacheMs?: number | undefined;
+  now?: () => number;
 }
 
 export interface RouteContext {
   store: VersoStore;
   maxRequestBytes: number;
   log: (line: string) => void;
+  auth: Auth;
+  tokens: TokenStorage | undefined;
+  now: () => number;
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const context: RouteContext = { store: options.store, maxRequestBytes: options.maxRequestBytes ?? 16 * 1024 * 1024, log };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true, routerOptions: { maxParamLength: 1024 } });
+  const tokens = options.tokens ?? options.store.storage.tokens?.();
+  const context: RouteContext = {
+    store: options.store,
+    maxRequestBytes: options.maxRequestBytes ?? 16 * 1024 * 1024,
+    log,
+    tokens,
+    now: options.now ?? Date.now,
+    auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
+  };
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
   // default, and refusing it would only get in the way.
@@ -69,5 +90,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   rowRoutes(app, context);
   transactionRoutes(app, context);
   changesRoutes(app, context);
+  tokenRoutes(app, context);
   return app;
 }

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { VersoStore } from "../core/store.js";
+import type { TokenStorage } from "../storage/token-storage.js";
 import { buildApp } from "./app.js";
+import { checkBind } from "./bind-policy.js";
 
 export interface ServeOptions {
   store: VersoStore;
@@ -13,6 +15,10 @@ export interface ServeOptions {
   port?: number;
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /** Turns authentication on; without it only loopback hosts may be bound. */
+  adminToken?: string | undefined;
+  tokens?: TokenStorage;
+  tokenCacheMs?: number;
 }
 
 export interface RunningServer {
@@ -24,8 +30,16 @@ export interface RunningServer {
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const app = buildApp({ store: options.store, log, ...(options.maxRequestBytes && { maxRequestBytes: options.maxRequestBytes }) });
   const host = options.host ?? "127.0.0.1";
+  checkBind(host, options.adminToken !== undefined);
+  const app = buildApp({
+    store: options.store,
+    log,
+    adminToken: options.adminToken,
+    ...(options.maxRequestBytes && { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.tokens && { tokens: options.tokens }),
+    ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
+  });
   await app.listen({ host, port: options.port ?? 7070 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

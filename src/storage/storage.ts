@@ -6,6 +6,7 @@
  * (conditions, paging, stale cursors) live in src/core and are shared by all backends.
  */
 import type { Region } from "../protocol/types.js";
+import type { TokenStorage } from "./token-storage.js";
 
 /** Expected state of a row: a version (0 = must be absent) or "present" (HTTP `If-Match: *`). */
 export type Expectation = number | "present";
@@ -113,5 +114,7 @@ export interface Storage {
   sweepIdempotency(before: number): Promise<number>;
   /** Called after every commit that moved a region's head (also commits made by other nodes, where a backend can see them). */
   onCommit(listener: CommitListener): () => void;
+  /** Where this backend keeps API tokens; absent when it keeps none (then only the admin token works). */
+  tokens?(): TokenStorage;
   close(): Promise<void>;
 }

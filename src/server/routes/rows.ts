@@ -10,7 +10,7 @@ import { sendWrite } from "./send-write.js";
 
 const ROW = "/v1/regions/:region/collections/:collection/rows/:key";
 
-export function rowRoutes(app: FastifyInstance, { store }: RouteContext): void {
+export function rowRoutes(app: FastifyInstance, { store, auth }: RouteContext): void {
   app.put<{ Params: RowParams }>(ROW, { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
     const { region, collection, key } = request.params;
     if (request.body === undefined) throw new BadRequestError("the request body must be the row's JSON value");
@@ -22,14 +22,14 @@ export function rowRoutes(app: FastifyInstance, { store }: RouteContext): void {
       expectationFrom(request.headers),
       header(request.headers, "idempotency-key"),
     );
-    return sendWrite(reply, await store.execute(command), true);
+    return sendWrite(reply, await store.execute(auth.scoped(request, command)), true);
   });
 
   app.delete<{ Params: RowParams }>(ROW, async (request, reply) => {
     const { region, collection, key } = request.params;
     if (header(request.headers, "if-none-match") !== undefined) throw new BadRequestError("DELETE takes If-Match, not If-None-Match");
     const command = deleteCommand(region, collection, key, expectationFrom(request.headers), header(request.headers, "idempotency-key"));
-    return sendWrite(reply, await store.execute(command), true);
+    return sendWrite(reply, await store.execute(auth.scoped(request, command)), true);
   });
 
   app.get<{ Params: RowParams; Querystring: Query }>(ROW, async (request, reply) => {

@@ -5,9 +5,9 @@ import { header } from "../headers.js";
 import type { RegionParams } from "./params.js";
 import { sendWrite } from "./send-write.js";
 
-export function transactionRoutes(app: FastifyInstance, { store, maxRequestBytes }: RouteContext): void {
+export function transactionRoutes(app: FastifyInstance, { store, maxRequestBytes, auth }: RouteContext): void {
   app.post<{ Params: RegionParams }>("/v1/regions/:region/transactions", { bodyLimit: maxRequestBytes }, async (request, reply) => {
     const command = txnCommand(request.params.region, request.body, header(request.headers, "idempotency-key"));
-    return sendWrite(reply, await store.execute(command));
+    return sendWrite(reply, await store.execute(auth.scoped(request, command)));
   });
 }

@@ -48,6 +48,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "scoped API tokens, stored as a hash of their secret",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE tokens (
+          id TEXT PRIMARY KEY,
+          hash TEXT NOT NULL UNIQUE,
+          name TEXT,
+          role TEXT NOT NULL,
+          regions TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          revoked_at INTEGER
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,8 +20,10 @@ import type {
   WriteOutcome,
   WriteResult,
 } from "../storage.js";
+import type { TokenStorage } from "../token-storage.js";
 import { migrate } from "./migrations.js";
 import { openDatabase, type SqliteOptions } from "./open-database.js";
+import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 
 interface RegionRow {
   id: number;
@@ -57,6 +59,7 @@ export class SqliteStorage implements Storage {
   private readonly runBatch: (batch: readonly WriteCommand[]) => Array<WriteResult | Error>;
   private readonly runCommand: (command: WriteCommand, now: number) => WriteResult;
   private readonly readSnapshot: <T>(fn: () => T) => T;
+  private readonly tokenStorage: SqliteTokenStorage;
 
   constructor(options: SqliteStorageOptions) {
     this.db = openDatabase(options);
@@ -127,6 +130,11 @@ export class SqliteStorage implements Storage {
     }).immediate;
     const snapshot = db.transaction((fn: () => unknown) => fn());
     this.readSnapshot = <T>(fn: () => T) => snapshot(fn) as T;
+    this.tokenStorage = new SqliteTokenStorage(db);
+  }
+
+  tokens(): TokenStorage {
+    return this.tokenStorage;
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
