@@ -20,7 +20,7 @@ import type {
   WriteOutcome,
   WriteResult,
 } from "../storage.js";
-import { migrate } from "./migrations.js";
+import { checkSchemaVersion, migrate } from "./migrations.js";
 import { openDatabase, type SqliteOptions } from "./open-database.js";
 
 interface RegionRow {
@@ -59,9 +59,14 @@ export class SqliteStorage implements Storage {
   private readonly readSnapshot: <T>(fn: () => T) => T;
 
   constructor(options: SqliteStorageOptions) {
-    this.db = openDatabase(options);
+    this.db = openDatabase(options, (db) => checkSchemaVersion(db));
     this.now = options.now ?? Date.now;
-    migrate(this.db);
+    try {
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     const db = this.db;
     this.stmt = {
       region: db.prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
