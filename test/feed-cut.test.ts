@@ -14,7 +14,7 @@ describe("cutPage", () => {
           versions.push(Math.max(v, 1));
         }
         const fetched = versions.slice(0, limit + 1);
-        const cut = cutPage(fetched, limit);
+        const cut = cutPage(fetched, limit, 0);
         if (cut.kind === "all") {
           assert.ok(fetched.length <= limit);
         } else if (cut.kind === "partial") {
@@ -26,6 +26,37 @@ describe("cutPage", () => {
           assert.equal(fetched[limit], cut.version);
         }
       }),
+    );
+  });
+});
+
+describe("cutPage below the floor", () => {
+  it("never ends a page below the floor, where the cursor could not be resumed", () => {
+    assert.deepEqual(cutPage([3, 5, 12, 13], 1, 10), { kind: "whole-version", version: 10 });
+    assert.deepEqual(cutPage([3, 5, 12, 13], 3, 10), { kind: "partial", count: 3, cursor: 12 });
+    assert.deepEqual(cutPage([3, 5, 12, 12], 3, 10), { kind: "partial", count: 2, cursor: 10 });
+    assert.deepEqual(cutPage([3, 5, 12], 3, 10), { kind: "all", count: 3 });
+    assert.deepEqual(cutPage([11, 12], 1, 10), { kind: "partial", count: 1, cursor: 11 });
+  });
+
+  it("cuts at or above the floor for any rows", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 30 }),
+        (raw, limit, floor) => {
+          const versions = [...raw].sort((a, b) => a - b).slice(0, limit + 1);
+          const cut = cutPage(versions, limit, floor);
+          if (cut.kind === "partial") {
+            assert.ok(cut.cursor >= floor && cut.count <= limit);
+            assert.ok(Math.max(versions[cut.count] ?? Number.POSITIVE_INFINITY, floor) > cut.cursor, "the rest starts after the cursor");
+          } else if (cut.kind === "whole-version") {
+            assert.ok(cut.version >= floor && cut.version >= (versions[0] ?? 0));
+            assert.equal(Math.max(versions[limit] ?? 0, floor), cut.version);
+          }
+        },
+      ),
     );
   });
 });

@@ -35,7 +35,10 @@ export function checkConditions(ops: readonly WriteOp[], current: readonly (RowS
     } else if (expect === "present") {
       if (!live) failures.push(failure("mismatch"));
     } else if (expect === 0) {
+      // A delete always needs a live row: "must be absent" leaves it nothing to delete,
+      // and committing would take a version (and create the region) for a tombstone of nothing.
       if (live) failures.push(failure("mismatch"));
+      else if (op.op === "delete") failures.push(failure("missing"));
     } else if (!live || state.version !== expect) {
       failures.push(failure("mismatch"));
     }

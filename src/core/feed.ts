@@ -16,23 +16,35 @@ export type Cut =
   | { kind: "all"; count: number }
   /** Keep the first `count` rows; the page ends at `cursor`, more follows. */
   | { kind: "partial"; count: number; cursor: number }
-  /** The first version alone exceeds the limit: fetch that version whole. */
+  /**
+   * The first version alone exceeds the limit: fetch every row after the reader's
+   * cursor up to and including `version` (that one version, or the compacted prefix).
+   */
   | { kind: "whole-version"; version: number };
 
 /**
  * Decides how to cut a page from rows fetched in version order with `limit + 1` as
  * the fetch size (one extra row tells whether the last version continues).
+ *
+ * Versions at or below `floor` count as one: a cursor below the floor is stale and
+ * would be answered with another reset, so a reset page that stopped there could never
+ * be resumed. The compacted prefix therefore comes whole, like any version larger than
+ * the limit. Incremental pages start above the floor and are unaffected.
  */
-export function cutPage(versions: readonly number[], limit: number): Cut {
+export function cutPage(versions: readonly number[], limit: number, floor: number): Cut {
   if (versions.length <= limit) return { kind: "all", count: versions.length };
-  const last = versions[limit - 1];
-  const next = versions[limit];
+  const at = (index: number): number | undefined => {
+    const version = versions[index];
+    return version === undefined ? undefined : Math.max(version, floor);
+  };
+  const last = at(limit - 1);
+  const next = at(limit);
   if (last === undefined || next === undefined) return { kind: "all", count: versions.length };
   if (next !== last) return { kind: "partial", count: limit, cursor: last };
-  if (versions[0] === last) return { kind: "whole-version", version: last };
+  if (at(0) === last) return { kind: "whole-version", version: last };
   let count = limit - 1;
-  while (count > 0 && versions[count - 1] === last) count--;
-  const cursor = versions[count - 1];
+  while (count > 0 && at(count - 1) === last) count--;
+  const cursor = at(count - 1);
   if (cursor === undefined) return { kind: "whole-version", version: last };
   return { kind: "partial", count, cursor };
 }

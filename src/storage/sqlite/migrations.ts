@@ -70,20 +70,29 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {
-  constructor(found: number) {
+  constructor(
+    readonly found: number,
+    readonly known: number = SCHEMA_VERSION,
+  ) {
     super(
-      `database schema version ${found} is newer than this verso understands (${SCHEMA_VERSION}); ` +
+      `database schema version ${found} is newer than this verso understands (${known}); ` +
         "upgrade verso or point it at another database",
     );
     this.name = "SchemaTooNewError";
   }
 }
 
-/** Brings the database to SCHEMA_VERSION; returns the version it found. */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+/** Returns the database's schema version; refuses one newer than the chain knows. Reads only. */
+export function checkSchemaVersion(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const found = db.pragma("user_version", { simple: true }) as number;
+  if (found > migrations.length) throw new SchemaTooNewError(found, migrations.length);
+  return found;
+}
+
+/** Brings the database to the chain's last version; returns the version it found. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const found = checkSchemaVersion(db, migrations);
   const target = migrations.length;
-  if (found > target) throw new SchemaTooNewError(found);
   if (found === target) return found;
   db.transaction(() => {
     for (const step of migrations.slice(found)) step.up(db);

@@ -14,14 +14,24 @@ export interface SqliteOptions {
   synchronous?: Synchronous;
 }
 
-/** Opens (creating folders as needed) a SQLite database tuned for verso's write pattern. */
-export function openDatabase(options: SqliteOptions): Database.Database {
+/**
+ * Opens (creating folders as needed) a SQLite database tuned for verso's write pattern.
+ * `check` runs before anything is changed (switching to WAL rewrites the file header), so
+ * a file it refuses is left as it was; the connection is closed on any failure.
+ */
+export function openDatabase(options: SqliteOptions, check: (db: Database.Database) => void = () => {}): Database.Database {
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
-  db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-  db.pragma("busy_timeout = 5000");
-  db.pragma("cache_size = -65536");
-  db.pragma("temp_store = MEMORY");
+  try {
+    check(db);
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    db.pragma("busy_timeout = 5000");
+    db.pragma("cache_size = -65536");
+    db.pragma("temp_store = MEMORY");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }

@@ -21,7 +21,7 @@ import type {
   WriteResult,
 } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
-import { migrate } from "./migrations.js";
+import { checkSchemaVersion, migrate } from "./migrations.js";
 import { openDatabase, type SqliteOptions } from "./open-database.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 
@@ -62,9 +62,14 @@ export class SqliteStorage implements Storage {
   private readonly tokenStorage: SqliteTokenStorage;
 
   constructor(options: SqliteStorageOptions) {
-    this.db = openDatabase(options);
+    this.db = openDatabase(options, (db) => checkSchemaVersion(db));
     this.now = options.now ?? Date.now;
-    migrate(this.db);
+    try {
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     const db = this.db;
     this.stmt = {
       region: db.prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
@@ -94,12 +99,13 @@ export class SqliteStorage implements Storage {
         `SELECT collection, key, version, deleted, value FROM rows
          WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
       ),
-      changesAt: db.prepare<[number, number], FeedRow>(
-        "SELECT collection, key, version, deleted, value FROM rows WHERE region_id = ? AND version = ? ORDER BY collection, key",
-      ),
-      liveAt: db.prepare<[number, number], FeedRow>(
+      changesUpTo: db.prepare<[number, number, number], FeedRow>(
         `SELECT collection, key, version, deleted, value FROM rows
-         WHERE region_id = ? AND version = ? AND deleted = 0 ORDER BY collection, key`,
+         WHERE region_id = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
+      ),
+      liveUpTo: db.prepare<[number, number, number], FeedRow>(
+        `SELECT collection, key, version, deleted, value FROM rows
+         WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
       ),
       purge: db.prepare<[number, number]>("DELETE FROM rows WHERE region_id = ? AND deleted = 1 AND version <= ?"),
       tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(
@@ -246,6 +252,7 @@ export class SqliteStorage implements Storage {
       const cut = cutPage(
         rows.map((r) => r.version),
         query.limit,
+        region.floor,
       );
       let cursor = region.version;
       let more = false;
@@ -254,7 +261,7 @@ export class SqliteStorage implements Storage {
         cursor = cut.cursor;
         more = true;
       } else if (cut.kind === "whole-version") {
-        rows = (reset ? this.stmt.liveAt : this.stmt.changesAt).all(regionRow.id, cut.version);
+        rows = (reset ? this.stmt.liveUpTo : this.stmt.changesUpTo).all(regionRow.id, from, cut.version);
         cursor = cut.version;
         more = cut.version < region.version;
       }
