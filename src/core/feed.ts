@@ -11,6 +11,16 @@ export function needsReset(region: Region, since: number | undefined, epoch: str
   return since < region.floor || since > region.version;
 }
 
+/**
+ * The version a live row counts as when a reset page is cut. Rows at or below the floor
+ * count as the floor itself, so they travel in one piece: a reset page cut below the
+ * floor would hand out a cursor that is itself reset, and the reader would never get past
+ * its first page.
+ */
+export function resetCutVersion(version: number, floor: number): number {
+  return Math.max(version, floor);
+}
+
 export type Cut =
   /** Everything after the cursor fit: the page ends at head. */
   | { kind: "all"; count: number }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { compactionFloor } from "../../core/compaction.js";
 import { checkConditions, type RowState } from "../../core/conditions.js";
-import { cutPage, needsReset } from "../../core/feed.js";
+import { cutPage, needsReset, resetCutVersion } from "../../core/feed.js";
 import type { Region } from "../../protocol/types.js";
 import type {
   ChangesQuery,
@@ -94,9 +94,9 @@ export class SqliteStorage implements Storage {
       changesAt: db.prepare<[number, number], FeedRow>(
         "SELECT collection, key, version, deleted, value FROM rows WHERE region_id = ? AND version = ? ORDER BY collection, key",
       ),
-      liveAt: db.prepare<[number, number], FeedRow>(
+      liveBetween: db.prepare<[number, number, number], FeedRow>(
         `SELECT collection, key, version, deleted, value FROM rows
-         WHERE region_id = ? AND version = ? AND deleted = 0 ORDER BY collection, key`,
+         WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
       ),
       purge: db.prepare<[number, number]>("DELETE FROM rows WHERE region_id = ? AND deleted = 1 AND version <= ?"),
       tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(
@@ -236,7 +236,7 @@ export class SqliteStorage implements Storage {
       if (!regionRow) return { region: region.region, epoch: region.epoch, reset, ops, cursor: 0, head: 0, more: false };
       let rows = (reset ? this.stmt.liveAfter : this.stmt.changesAfter).all(regionRow.id, from, query.limit + 1);
       const cut = cutPage(
-        rows.map((r) => r.version),
+        rows.map((r) => (reset ? resetCutVersion(r.version, region.floor) : r.version)),
         query.limit,
       );
       let cursor = region.version;
@@ -246,7 +246,9 @@ export class SqliteStorage implements Storage {
         cursor = cut.cursor;
         more = true;
       } else if (cut.kind === "whole-version") {
-        rows = (reset ? this.stmt.liveAt : this.stmt.changesAt).all(regionRow.id, cut.version);
+        rows = reset
+          ? this.stmt.liveBetween.all(regionRow.id, cut.version > region.floor ? cut.version - 1 : 0, cut.version)
+          : this.stmt.changesAt.all(regionRow.id, cut.version);
         cursor = cut.version;
         more = cut.version < region.version;
       }
