@@ -2,7 +2,7 @@
  * The HTTP server: Fastify with verso's routes. Chosen for its maturity, its
  * per-route body limits and hooks, and an overhead measured in BENCHMARKS.md.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { VersoStore } from "../core/store.js";
 import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
 import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
@@ -42,7 +42,18 @@ export interface RouteContext {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true, routerOptions: { maxParamLength: 1024 } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 1024 },
+    // Errors the router raises before any route runs (bad %-encoding, an over-long path
+    // segment) get the contract's error body too, not Fastify's own.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = errorResponse(error, log);
+      void (reply as FastifyReply).status(status).send(body);
+    },
+  });
   const tokens = options.tokens ?? options.store.storage.tokens?.();
   const context: RouteContext = {
     store: options.store,

@@ -40,6 +40,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.tokens && { tokens: options.tokens }),
     ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
   });
+  // Node keeps a keep-alive connection that was busy when the server began closing open
+  // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.
+  // Once stopping, responses therefore ask the client to close the connection.
+  let closing = false;
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   await app.listen({ host, port: options.port ?? 7070 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
@@ -49,6 +56,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     stopping ??= (async () => {
       // Waiting readers are answered first, so closing the listener does not wait on them.
       options.store.notifier.close();
+      closing = true;
+      // A response already on its way when stop() began is not marked; its connection
+      // is dropped right after it instead of idling.
+      app.server.keepAliveTimeout = 1;
       await app.close();
       await options.store.close();
     })();
