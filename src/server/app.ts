@@ -45,7 +45,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
-    return503OnClosing: true,
+    // Requests that reach a stopping server on an open connection are still served: the
+    // store closes only after the listener has drained, and the contract has no 503 body.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 1024 },
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
