@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { RestateAdmin } from "../../src/restate/admin.js";
 import { type RunningEndpoint, startEndpoint } from "../../src/restate/endpoint.js";
 import { type FeedRow, FeedTable } from "../../src/restate/feed-table.js";
-import { callIngress } from "../../src/restate/ingress.js";
+import { callIngress, RestateIngressError } from "../../src/restate/ingress.js";
 import { ingressVersionCounter } from "../../src/restate/ingress-counter.js";
 import { checkOrdering, FeedReader } from "../../src/restate/ordering-check.js";
 import { REGION_WRITER } from "../../src/restate/region-writer.js";
@@ -102,6 +102,40 @@ describe("ordering of commits per region on Restate", () => {
     assert.deepEqual(
       agentFeed.since(region, 0).map((row) => row.version),
       Array.from({ length: WRITERS * WRITES_PER_WRITER }, (_, i) => i + 1),
+    );
+  });
+
+  test("RegionWriter: a retried write (same idempotency key) keeps its version; bad input is a 400 and writes nothing", async () => {
+    const region = "retry";
+    const write = (body: unknown, idempotencyKey?: string) =>
+      callIngress<{ version: number }>(server.ingress, {
+        service: REGION_WRITER,
+        key: region,
+        handler: "write",
+        body,
+        ...(idempotencyKey !== undefined && { idempotencyKey }),
+      });
+    const row = { collection: "deployments", key: "d1", value: { image: "v1" } };
+    const answers = await Promise.all([write(row, "k1"), write(row, "k1"), write(row, "k1")]);
+    assert.deepEqual(
+      answers.map((a) => a.version),
+      [1, 1, 1],
+    );
+    assert.equal((await write({ ...row, value: { image: "v2" } }, "k2")).version, 2);
+    for (const bad of [
+      { ...row, collection: "has space" },
+      { ...row, key: 7 },
+      { collection: "deployments", key: "d2" },
+    ]) {
+      await assert.rejects(write(bad), (e: unknown) => e instanceof RestateIngressError && e.status === 400, JSON.stringify(bad));
+    }
+    assert.deepEqual(
+      agentFeed.since(region, 0).map((r) => [r.key, r.version, r.value]),
+      [["d1", 2, { image: "v2" }]],
+    );
+    assert.equal(
+      (await callIngress<{ version: number }>(server.ingress, { service: REGION_WRITER, key: region, handler: "getVersion" })).version,
+      2,
     );
   });
 });
