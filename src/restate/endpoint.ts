@@ -60,7 +60,8 @@ export async function startEndpoint(options: EndpointOptions = {}): Promise<Runn
   handler = restate.createEndpointHandler({
     services,
     logger: (meta, message, ...rest) => {
-      if (LEVELS.indexOf(meta.level) >= minLevel) process.stderr.write(`restate-sdk ${meta.level}: ${[message, ...rest].map(String).join(" ")}\n`);
+      if (LEVELS.indexOf(meta.level) >= minLevel)
+        process.stderr.write(`restate-sdk ${meta.level}: ${[message, ...rest].map(String).join(" ")}\n`);
     },
   });
   let stopping: Promise<void> | undefined;
