@@ -10,6 +10,7 @@ export {
   VersoStore,
   type WriteOptions,
 } from "./core/store.js";
+export { storeVersionCounter, type VersionCounter } from "./core/version-counter.js";
 export * from "./protocol/index.js";
 export { buildApp } from "./server/app.js";
 export { type RunningServer, startServer } from "./server/serve.js";

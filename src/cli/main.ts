@@ -2,6 +2,7 @@
 import { VersoError } from "../protocol/errors.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
+import { RESTATE_USAGE, restateCommand } from "./restate-command.js";
 import { SERVE_USAGE, serveCommand } from "./serve-command.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 
@@ -11,7 +12,9 @@ ${SERVE_USAGE}
 
 ${CLIENT_USAGE}
 
-${TOKEN_USAGE}`;
+${TOKEN_USAGE}
+
+${RESTATE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "token") {
       await tokenCommand(rest);
       return 0;
+    }
+    if (command === "restate") {
+      return (await restateCommand(rest)) ? -1 : 0;
     }
     if (CLIENT_COMMANDS.has(command)) {
       await clientCommand(command, rest);

@@ -1,0 +1,145 @@
+/**
+ * NextVersion three ways, under the same closed-loop load: `--concurrency` callers
+ * each issue calls back to back until `--ops` calls are done, on one region and on
+ * eight regions (caller i uses region i mod 8).
+ *
+ *   embedded  verso's VersoStore.nextVersion in this process (SQLite, synchronous=full)
+ *   http      verso's HTTP server (startServer) through VersoClient, on loopback
+ *   restate   the VersioningService virtual object through Restate's ingress
+ *             (restate-server 1.7 as a child, the SDK endpoint in this process)
+ *
+ * Run: node --import tsx bench/restate.ts [--ops 1000] [--concurrency 16]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { VersoClient } from "../src/client/http-client.js";
+import { openStore } from "../src/core/open-store.js";
+import { storeVersionCounter, type VersionCounter } from "../src/core/version-counter.js";
+import { RestateAdmin } from "../src/restate/admin.js";
+import { startEndpoint } from "../src/restate/endpoint.js";
+import { ingressVersionCounter } from "../src/restate/ingress-counter.js";
+import { startServer } from "../src/server/serve.js";
+import { startRestateServer } from "../test/restate/harness.js";
+
+const { values } = parseArgs({
+  options: { ops: { type: "string", default: "1000" }, concurrency: { type: "string", default: "16" } },
+});
+const OPS = Number(values.ops);
+const CONCURRENCY = Number(values.concurrency);
+const WARMUP = Math.min(200, OPS);
+const REGION_COUNTS = [1, 8];
+
+interface Result {
+  system: string;
+  regions: number;
+  opsPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+/** Closed loop: each caller starts its next call when the previous one returns. */
+async function load(
+  counter: VersionCounter,
+  prefix: string,
+  regions: number,
+  ops: number,
+): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let issued = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, caller) => {
+      const region = `${prefix}-r${caller % regions}`;
+      while (issued < ops) {
+        issued++;
+        const t = performance.now();
+        await counter.next(region);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function measure(system: string, counter: VersionCounter): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const regions of REGION_COUNTS) {
+    await load(counter, `warm-${regions}`, regions, WARMUP);
+    const { seconds, latencies } = await load(counter, `run-${regions}`, regions, OPS);
+    latencies.sort((a, b) => a - b);
+    // Every call must have produced a distinct version: check the counters add up.
+    let total = 0;
+    for (let r = 0; r < regions; r++) total += await counter.current(`run-${regions}-r${r}`);
+    if (total !== OPS) throw new Error(`${system}: ${OPS} calls but the counters sum to ${total}`);
+    results.push({ system, regions, opsPerSec: OPS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+    process.stderr.write(`${system} ${regions} region(s): ${Math.round(OPS / seconds)} ops/s\n`);
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "verso-bench-restate-"));
+  const results: Result[] = [];
+  try {
+    const embedded = await openStore({ path: join(dir, "embedded.db"), maintenanceIntervalMs: 0 });
+    results.push(...(await measure("embedded", storeVersionCounter(embedded))));
+    await embedded.close();
+
+    const served = await openStore({ path: join(dir, "http.db"), maintenanceIntervalMs: 0 });
+    const server = await startServer({ store: served, port: 0, log: () => {} });
+    const client = new VersoClient({ server: server.url });
+    results.push(
+      ...(await measure("http", {
+        next: async (region) => (await client.nextVersion(region)).version,
+        current: async (region) => (await client.region(region)).version,
+      })),
+    );
+    await server.stop();
+
+    const restate = await startRestateServer();
+    const endpoint = await startEndpoint({ port: 0, logLevel: "error" });
+    try {
+      await new RestateAdmin(restate.admin).register(endpoint.url);
+      results.push(...(await measure("restate", ingressVersionCounter({ ingress: restate.ingress }))));
+    } finally {
+      await endpoint.stop();
+      await restate.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(results);
+}
+
+function printTable(results: Result[]): void {
+  const base = new Map(results.filter((r) => r.system === "embedded").map((r) => [r.regions, r]));
+  const rows = [["system", "regions", "ops/s", "p50 ms", "p99 ms", "ops/s vs embedded", "ops/s vs restate"]];
+  const restate = new Map(results.filter((r) => r.system === "restate").map((r) => [r.regions, r]));
+  for (const r of results) {
+    const e = base.get(r.regions);
+    const x = restate.get(r.regions);
+    rows.push([
+      r.system,
+      String(r.regions),
+      String(Math.round(r.opsPerSec)),
+      r.p50.toFixed(2),
+      r.p99.toFixed(2),
+      e ? `${(r.opsPerSec / e.opsPerSec).toFixed(2)}x` : "-",
+      x ? `${(r.opsPerSec / x.opsPerSec).toFixed(1)}x` : "-",
+    ]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  const out = [line(rows[0] ?? []), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
+  process.stdout.write(
+    `NextVersion, ${OPS} calls per row, ${CONCURRENCY} concurrent callers (closed loop), node ${process.version}\n${out.join("\n")}\n`,
+  );
+}
+
+await main();
