@@ -40,6 +40,8 @@ export class PostgresStorage implements Storage {
   private readonly context: BatchContext;
   private readonly listeners = new Set<Listener>();
   private closing: Promise<void> | undefined;
+  /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
+  readonly stats = { batches: 0, retriedBatches: 0 };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -96,7 +98,9 @@ export class PostgresStorage implements Storage {
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
     if (this.closing) throw new Error("the storage is closed");
-    const { results, heads } = await writeBatch(this.context, batch);
+    const { results, heads, retried } = await writeBatch(this.context, batch);
+    this.stats.batches++;
+    if (retried) this.stats.retriedBatches++;
     // This node hears its own NOTIFY too; publishing now spares local waiters that round trip.
     for (const [region, head] of heads) this.publish(region, head);
     return results;

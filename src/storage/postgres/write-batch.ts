@@ -46,6 +46,8 @@ export interface BatchResult {
   results: Array<WriteResult | Error>;
   /** Per region, the highest version this batch committed. */
   heads: Map<string, number>;
+  /** The batch's transaction failed and its commands were applied one by one. */
+  retried?: boolean;
 }
 
 /** The transaction was rolled back (or never began): running it again is safe. */
@@ -74,7 +76,7 @@ export async function writeBatch(context: BatchContext, batch: readonly WriteCom
       results.push(asError(error instanceof RolledBack ? error.reason : error));
     }
   }
-  return { results, heads };
+  return { results, heads, retried: true };
 }
 
 function failAll(batch: readonly WriteCommand[], error: unknown): BatchResult {
