@@ -51,6 +51,14 @@ export async function applyCommand(client: pg.ClientBase, sql: Statements, comma
   }
 }
 
+/**
+ * True when the command is one statement whose result nothing else in the batch needs
+ * before it runs: it can be pipelined behind the statements before it.
+ */
+export function isSingleStatement(command: WriteCommand): boolean {
+  return command.kind === "nextVersion" || (command.kind === "txn" && !mayFail(command.ops));
+}
+
 /** Unconditional puts cannot fail: they skip the read and go straight to the bump. */
 function mayFail(ops: readonly WriteOp[]): boolean {
   return ops.some((op) => op.op === "delete" || op.expect !== undefined);

@@ -28,6 +28,8 @@ export function openPool(options: ConnectOptions, log: (line: string) => void): 
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize,
+    // Statements that do not depend on each other's answers share round trips.
+    pipeline: true,
     types: VERSO_TYPES,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,

@@ -18,7 +18,7 @@
  */
 import pg from "pg";
 import type { WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
-import { applyCommand } from "./apply-command.js";
+import { applyCommand, isSingleStatement } from "./apply-command.js";
 import { notificationPayload } from "./commit-listener.js";
 import { sqlState } from "./connect.js";
 import type { Statements } from "./statements.js";
@@ -99,8 +99,8 @@ async function inTransaction(context: BatchContext, batch: readonly WriteCommand
   try {
     let result: BatchResult;
     try {
-      await client.query("BEGIN");
-      result = await applyBatch(client, context, batch);
+      // Pipelined: BEGIN and the batch's first statement travel together.
+      [, result] = await Promise.all([client.query("BEGIN"), applyBatch(client, context, batch)]);
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {
         broken = true;
@@ -161,6 +161,7 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
 
   const order = batch.map((_, i) => i).sort((a, b) => compareRegions(batch[a]!, batch[b]!) || a - b);
   const outcomes = new Map<string, WriteOutcome>();
+  const pipelined = new Pipelined();
   for (const i of order) {
     const command = batch[i]!;
     const tag = command.idempotency;
@@ -170,10 +171,17 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
       results[i] = replay(seen.fingerprint, parseOutcome(seen.outcome), tag.fingerprint);
       continue;
     }
-    const outcome = await applyCommand(client, sql, command, now);
-    results[i] = { outcome, replayed: false };
-    if (tag) outcomes.set(tag.key, outcome);
+    // The server runs statements in the order they were sent, so a single-statement
+    // command need not wait for its answer before the next command is sent; a command
+    // that reads first (conditions, compaction) waits, and with it everything before it.
+    const applied = applyCommand(client, sql, command, now).then((outcome) => {
+      results[i] = { outcome, replayed: false };
+      if (tag) outcomes.set(tag.key, outcome);
+    });
+    if (isSingleStatement(command)) pipelined.add(applied);
+    else await applied;
   }
+  await pipelined.settled();
   batch.forEach((command, i) => {
     const tag = command.idempotency;
     if (!tag || results[i]) return;
@@ -184,9 +192,10 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     results[i] = replay(seen?.fingerprint ?? first.idempotency!.fingerprint, stored, tag.fingerprint);
   });
 
+  const finishing = new Pipelined();
   if (outcomes.size > 0) {
     const keys = [...outcomes.keys()];
-    await client.query(sql.recordOutcomes, [keys, keys.map((k) => JSON.stringify(outcomes.get(k)))]);
+    finishing.add(client.query(sql.recordOutcomes, [keys, keys.map((k) => JSON.stringify(outcomes.get(k)))]));
   }
   const heads = new Map<string, number>();
   for (const result of results) {
@@ -195,8 +204,9 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     heads.set(region, Math.max(version, heads.get(region) ?? 0));
   }
   if (heads.size > 0 && context.notify === "in-transaction") {
-    await client.query(sql.notify, [context.channel, [...heads].map(([region, head]) => notificationPayload(region, head))]);
+    finishing.add(client.query(sql.notify, [context.channel, [...heads].map(([region, head]) => notificationPayload(region, head))]));
   }
+  await finishing.settled();
   return { results: results.map((r) => r ?? new Error("command was not applied")), heads };
 }
 
@@ -224,6 +234,32 @@ async function claimKeys(
   // Swept between the two statements: rolling back and running again claims it afresh.
   if (recalled.size !== taken.length) throw new Error("an idempotency record expired while being read; retrying");
   return recalled;
+}
+
+/**
+ * Statements sent without waiting for their answers. Every one gets a handler at once
+ * (after a failure, the ones behind it fail too, and must not go unhandled); settled()
+ * waits for all and throws the first failure.
+ */
+class Pipelined {
+  private readonly all: Array<Promise<void>> = [];
+  private failure: { error: unknown } | undefined;
+
+  add(promise: Promise<unknown>): void {
+    this.all.push(
+      promise.then(
+        () => {},
+        (error: unknown) => {
+          this.failure ??= { error };
+        },
+      ),
+    );
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.all);
+    if (this.failure) throw this.failure.error;
+  }
 }
 
 function replay(storedFingerprint: string, stored: WriteOutcome, fingerprint: string): WriteResult {
