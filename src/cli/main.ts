@@ -1,5 +1,6 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { VersoError } from "../protocol/errors.js";
+import { CHECK_USAGE, checkOrderingCommand } from "./check-ordering-command.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
 import { SERVE_USAGE, serveCommand } from "./serve-command.js";
@@ -8,7 +9,9 @@ const USAGE = `verso: versioned state for control planes and their edge agents
 
 ${SERVE_USAGE}
 
-${CLIENT_USAGE}`;
+${CLIENT_USAGE}
+
+${CHECK_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
       await serveCommand(rest);
       return -1;
     }
+    if (command === "check-ordering") return await checkOrderingCommand(rest);
     if (CLIENT_COMMANDS.has(command)) {
       await clientCommand(command, rest);
       return 0;
