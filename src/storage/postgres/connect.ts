@@ -34,6 +34,9 @@ export function openPool(options: ConnectOptions, log: (line: string) => void): 
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
+    // A node frozen mid-transaction (stopped process, partitioned network) would hold
+    // its regions' locks forever; the server ends such a session and frees them.
+    idle_in_transaction_session_timeout: 30_000,
   });
   // An idle connection that dies (server restart, network) emits here; the pool drops
   // it and opens another on demand. Without a listener the process would crash.
@@ -48,6 +51,20 @@ export function newClient(options: Omit<ConnectOptions, "poolSize">): pg.Client 
     application_name: options.applicationName,
     connectionTimeoutMillis: 10_000,
   });
+}
+
+/**
+ * Acknowledged writes survive a crash only if commits wait for their WAL flush. Both
+ * settings can be changed by the server's operator; verso says so loudly if they are off.
+ */
+export async function durabilityWarnings(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ sync: string; fsync: string }>(
+    "SELECT current_setting('synchronous_commit') AS sync, current_setting('fsync') AS fsync",
+  );
+  const warnings: string[] = [];
+  if (rows[0]?.sync === "off") warnings.push("synchronous_commit is off: a crash of PostgreSQL can lose acknowledged writes");
+  if (rows[0]?.fsync === "off") warnings.push("fsync is off: a crash of the machine can lose acknowledged writes or corrupt the database");
+  return warnings;
 }
 
 /** Hides the password of a connection string, for logs. */

@@ -10,7 +10,7 @@ import type { Region } from "../../protocol/types.js";
 import type { ChangesQuery, CommitListener as Listener, RawPage, Storage, StoredRow, WriteCommand, WriteResult } from "../storage.js";
 import { type RegionRow, toRegion } from "./apply-command.js";
 import { CommitListener } from "./commit-listener.js";
-import { newClient, openPool } from "./connect.js";
+import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { emptyRegion, readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
@@ -87,6 +87,7 @@ export class PostgresStorage implements Storage {
         client.release();
       }
       await listener.start();
+      for (const warning of await durabilityWarnings(pool)) log(`WARNING: ${warning}`);
     } catch (error) {
       await listener.close();
       await pool.end();
