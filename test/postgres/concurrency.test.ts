@@ -133,3 +133,34 @@ describe("two PostgreSQL storages on one schema", { skip: SKIP_POSTGRES }, () =>
     }
   });
 });
+
+describe("commit notifications sent after the commit", { skip: SKIP_POSTGRES }, () => {
+  const schema = randomSchema();
+  let a: PostgresStorage;
+  let b: PostgresStorage;
+
+  before(async () => {
+    a = await openPg(schema, { notify: "after-commit" });
+    b = await openPg(schema, { notify: "after-commit" });
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await dropSchema(schema);
+  });
+
+  it("reach the other node, with the head the batch committed", async () => {
+    const seen: number[] = [];
+    const wait = eventually(() => seen.includes(2), 5_000, "a to hear b's commit");
+    const stop = a.onCommit((region, head) => {
+      if (region === "after") seen.push(head);
+      wait.poke();
+    });
+    try {
+      await b.write([nextVersionCommand("after"), nextVersionCommand("after")]);
+      await wait.done;
+      assert.deepEqual(seen, [2]);
+    } finally {
+      stop();
+    }
+  });
+});
