@@ -194,26 +194,37 @@ async function main(): Promise<void> {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
   }
-  const tps = (find: (s: Scenario) => boolean) => median(results.get(scenarios.find(find)!) ?? []);
+  const runs = (find: (s: Scenario) => boolean) => results.get(scenarios.find(find)!) ?? [];
+  const tps = (find: (s: Scenario) => boolean) => median(runs(find));
+  // Ratios are taken within each round (the two runs were minutes apart at most), then the median.
+  const ratio = (a: (s: Scenario) => boolean, b: (s: Scenario) => boolean) => {
+    const xs = runs(a);
+    const ys = runs(b);
+    return median(xs.map((x, i) => x / (ys[i] ?? Number.NaN))).toFixed(2);
+  };
   console.log(`\n${WRITERS} writers, ${seconds} s per run, median of ${repeat}; writes/s`);
   for (const s of scenarios) console.log(`  ${label(s)}: ${tps((x) => x === s).toFixed(0)}`);
-  console.log("\nratios");
+  console.log("\nratios (median of per-round ratios)");
+  const verso = (notify: NotifyMode, regions: number, groupCommit: boolean) => (s: Scenario) =>
+    s.kind === "verso" && s.groupCommit === groupCommit && s.notify === notify && s.regions === regions;
+  const bench = (notify: NotifyMode, regions: number) => (s: Scenario) =>
+    s.kind === "pgbench" && s.notify === notify && s.regions === regions;
   for (const notify of ["in-transaction", "after-commit"] as const) {
     for (const regions of [8, 1] as const) {
-      const off = tps((s) => s.kind === "verso" && !s.groupCommit && s.notify === notify && s.regions === regions);
-      const bench = tps((s) => s.kind === "pgbench" && s.notify === notify && s.regions === regions);
-      console.log(`  notify ${notify}, ${regions} region(s): verso (group commit off) / pgbench = ${(off / bench).toFixed(2)}`);
-    }
-    for (const kind of ["verso", "pgbench"] as const) {
-      const at = (regions: number) =>
-        tps((s) => s.kind === kind && s.notify === notify && s.regions === regions && (s.kind !== "verso" || !s.groupCommit));
       console.log(
-        `  notify ${notify}, ${kind}${kind === "verso" ? " (group commit off)" : ""}: 8 regions / 1 region = ${(at(8) / at(1)).toFixed(2)}`,
+        `  notify ${notify}, ${regions} region(s): verso (group commit off) / pgbench = ${ratio(verso(notify, regions, false), bench(notify, regions))}`,
       );
     }
+    console.log(
+      `  notify ${notify}, verso (group commit off): 8 regions / 1 region = ${ratio(verso(notify, 8, false), verso(notify, 1, false))}`,
+    );
+    console.log(`  notify ${notify}, pgbench: 8 regions / 1 region = ${ratio(bench(notify, 8), bench(notify, 1))}`);
   }
-  const on = (regions: number) => tps((s) => s.kind === "verso" && s.groupCommit && s.regions === regions);
-  console.log(`  verso group commit on: 8 regions / 1 region = ${(on(8) / on(1)).toFixed(2)}`);
+  console.log(
+    `  verso group commit on: 8 regions / 1 region = ${ratio(verso("in-transaction", 8, true), verso("in-transaction", 1, true))}`,
+  );
+  console.log(`  verso 8 regions: group commit on / off = ${ratio(verso("in-transaction", 8, true), verso("in-transaction", 8, false))}`);
+  console.log(`  verso 1 region: group commit on / off = ${ratio(verso("in-transaction", 1, true), verso("in-transaction", 1, false))}`);
   console.log(`\npgbench command: ${pgbenchPath()} ${pgbenchArgs("SCRIPT.sql").join(" ")}`);
   console.log(`pgbench script (8 regions, notify in-transaction):\n${pgbenchScript(8, "in-transaction")}`);
 }

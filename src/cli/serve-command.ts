@@ -8,6 +8,7 @@ import { parseDuration, UsageError } from "./durations.js";
 export const SERVE_USAGE = `verso serve [options]
   --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
   --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it
+  --pg-listen-url URL          LISTEN connection, if it must bypass a transaction-mode pooler (default: --postgres)
   --pg-schema NAME             PostgreSQL schema for verso's tables (default ${DEFAULT_SCHEMA})
   --pg-pool N                  PostgreSQL connections of this node (default 10)
   --pg-notify MODE             in-transaction (default) or after-commit: how commits reach other nodes
@@ -26,6 +27,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     options: {
       db: { type: "string", default: process.env.VERSO_DB ?? DEFAULT_DB_PATH },
       postgres: { type: "string", default: process.env.VERSO_DATABASE_URL },
+      "pg-listen-url": { type: "string" },
       "pg-schema": { type: "string", default: DEFAULT_SCHEMA },
       "pg-pool": { type: "string", default: "10" },
       "pg-notify": { type: "string", default: "in-transaction" },
@@ -49,7 +51,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
     path: values.db,
-    ...(values.postgres && { postgres: { connectionString: values.postgres, schema: values["pg-schema"], poolSize, notify } }),
+    ...(values.postgres && {
+      postgres: {
+        connectionString: values.postgres,
+        schema: values["pg-schema"],
+        poolSize,
+        notify,
+        ...(values["pg-listen-url"] && { listenConnectionString: values["pg-listen-url"] }),
+      },
+    }),
     synchronous: values.synchronous,
     maxBatch: values["no-group-commit"] ? 1 : 512,
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),

@@ -20,6 +20,11 @@ import { type BatchContext, type NotifyMode, writeBatch } from "./write-batch.js
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
   connectionString: string;
+  /**
+   * Where the LISTEN connection goes, when it must bypass a transaction-mode pooler
+   * (PgBouncer): LISTEN needs a server session of its own. Default: connectionString.
+   */
+  listenConnectionString?: string;
   /** PostgreSQL schema holding verso's tables (created when missing). Default "verso". */
   schema?: string;
   /** Most pooled connections of this node, for reads and writes. Default 10. */
@@ -71,7 +76,7 @@ export class PostgresStorage implements Storage {
     let storage: PostgresStorage | undefined;
     const listener = new CommitListener({
       channel: commitChannel(schema),
-      connect: () => newClient(connection),
+      connect: () => newClient({ ...connection, connectionString: options.listenConnectionString ?? options.connectionString }),
       onCommit: (region, head) => storage?.publish(region, head),
       onListening: async (reconnected) => {
         if (reconnected) await storage?.publishAllHeads();

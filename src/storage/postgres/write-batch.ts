@@ -99,8 +99,9 @@ async function inTransaction(context: BatchContext, batch: readonly WriteCommand
   try {
     let result: BatchResult;
     try {
-      // Pipelined: BEGIN and the batch's first statement travel together.
-      [, result] = await Promise.all([client.query("BEGIN"), applyBatch(client, context, batch)]);
+      // Stated, not inherited: apply-command.ts relies on READ COMMITTED (a fresh snapshot per
+      // statement, taken after the region lock). Pipelined: BEGIN and the batch's first statement travel together.
+      [, result] = await Promise.all([client.query("BEGIN ISOLATION LEVEL READ COMMITTED"), applyBatch(client, context, batch)]);
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {
         broken = true;
