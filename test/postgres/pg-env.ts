@@ -34,3 +34,15 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
 export async function dropSchema(schema: string): Promise<void> {
   await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
+
+/** A storage in a fresh schema that is dropped when the storage closes: for suites that open many (conformance). */
+export async function openThrowawayPg(options: Partial<PostgresStorageOptions> = {}): Promise<PostgresStorage> {
+  const schema = randomSchema();
+  const storage = await openPg(schema, options);
+  const close = storage.close.bind(storage);
+  storage.close = async () => {
+    await close();
+    await dropSchema(schema);
+  };
+  return storage;
+}

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "../../src/core/commands.js";
 import type { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
 import type { WriteCommand, WriteResult } from "../../src/storage/storage.js";
-import { dropSchema, openPg, randomSchema, SKIP_POSTGRES } from "./pg-env.js";
+import { openThrowawayPg, SKIP_POSTGRES } from "./pg-env.js";
 
 function ok(result: WriteResult | Error | undefined): WriteResult {
   if (result === undefined || result instanceof Error) throw result ?? new Error("no result");
@@ -18,17 +18,16 @@ function versionOf(result: WriteResult | Error | undefined): number {
 }
 
 describe("PostgreSQL storage", { skip: SKIP_POSTGRES }, () => {
-  const schema = randomSchema();
   let now = 1_000_000;
   let storage: PostgresStorage;
   const one = async (command: WriteCommand) => (await storage.write([command]))[0];
 
   before(async () => {
-    storage = await openPg(schema, { now: () => now });
+    // Its schema is random and dropped on close.
+    storage = await openThrowawayPg({ now: () => now });
   });
   after(async () => {
     await storage?.close();
-    await dropSchema(schema);
   });
 
   it("reports a region never written as version 0, floor 0, epoch empty", async () => {
