@@ -39,7 +39,7 @@ describe("two PostgreSQL storages on one schema", { skip: SKIP_POSTGRES }, () =>
 
   before(async () => {
     // Opened together on a fresh schema: the migration runs once, under its advisory lock.
-    [a, b] = await Promise.all([openPg(schema, { listenRetryMs: 300 }), openPg(schema, { listenRetryMs: 300 })]);
+    [a, b] = await Promise.all([openPg(schema, { listenRetryMs: 1000 }), openPg(schema, { listenRetryMs: 1000 })]);
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -123,7 +123,7 @@ describe("two PostgreSQL storages on one schema", { skip: SKIP_POSTGRES }, () =>
     try {
       await adminQuery("SELECT pg_terminate_backend($1)", [pid]);
       await a.listener.until((state) => state === "lost");
-      // Committed while a has no LISTEN connection: its NOTIFY never reaches a.
+      // Committed while a has no LISTEN connection (it waits 1 s before reconnecting): its NOTIFY never reaches a.
       await b.write([nextVersionCommand("gap")]);
       await wait.done;
       assert.equal(a.listener.current, "listening");
