@@ -1,5 +1,6 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { VersoError } from "../protocol/errors.js";
+import { CHECK_USAGE, checkOrderingCommand } from "./check-ordering-command.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
 import { RESTATE_USAGE, restateCommand } from "./restate-command.js";
@@ -13,6 +14,8 @@ ${SERVE_USAGE}
 ${CLIENT_USAGE}
 
 ${TOKEN_USAGE}
+
+${CHECK_USAGE}
 
 ${RESTATE_USAGE}`;
 
@@ -34,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "restate") {
       return (await restateCommand(rest)) ? -1 : 0;
     }
+    if (command === "check-ordering") return await checkOrderingCommand(rest);
     if (CLIENT_COMMANDS.has(command)) {
       await clientCommand(command, rest);
       return 0;

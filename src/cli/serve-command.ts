@@ -3,10 +3,17 @@ import { DEFAULT_DB_PATH, openStore } from "../core/open-store.js";
 import { MIN_ADMIN_TOKEN_LENGTH } from "../server/authenticator.js";
 import { checkBind, UnauthenticatedBindError } from "../server/bind-policy.js";
 import { startServer, stopOnSignals } from "../server/serve.js";
+import { redact } from "../storage/postgres/connect.js";
+import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
 import { parseDuration, UsageError } from "./durations.js";
 
 export const SERVE_USAGE = `verso serve [options]
   --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
+  --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it
+  --pg-listen-url URL          LISTEN connection, if it must bypass a transaction-mode pooler (default: --postgres)
+  --pg-schema NAME             PostgreSQL schema for verso's tables (default ${DEFAULT_SCHEMA})
+  --pg-pool N                  PostgreSQL connections of this node (default 10)
+  --pg-notify MODE             in-transaction (default) or after-commit: how commits reach other nodes
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port (default 7070; 0 picks a free one)
   --synchronous full|normal    full (default): acknowledged writes survive power loss;
@@ -23,6 +30,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       db: { type: "string", default: process.env.VERSO_DB ?? DEFAULT_DB_PATH },
+      postgres: { type: "string", default: process.env.VERSO_DATABASE_URL },
+      "pg-listen-url": { type: "string" },
+      "pg-schema": { type: "string", default: DEFAULT_SCHEMA },
+      "pg-pool": { type: "string", default: "10" },
+      "pg-notify": { type: "string", default: "in-transaction" },
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: process.env.PORT ?? "7070" },
       synchronous: { type: "string", default: "full" },
@@ -47,9 +59,22 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (error instanceof UnauthenticatedBindError) throw new UsageError(error.message);
     throw error;
   }
+  const poolSize = Number(values["pg-pool"]);
+  if (!Number.isInteger(poolSize) || poolSize < 2) throw new UsageError(`--pg-pool must be an integer >= 2, got ${values["pg-pool"]}`);
+  const notify = values["pg-notify"];
+  if (notify !== "in-transaction" && notify !== "after-commit") throw new UsageError("--pg-notify must be in-transaction or after-commit");
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
     path: values.db,
+    ...(values.postgres && {
+      postgres: {
+        connectionString: values.postgres,
+        schema: values["pg-schema"],
+        poolSize,
+        notify,
+        ...(values["pg-listen-url"] && { listenConnectionString: values["pg-listen-url"] }),
+      },
+    }),
     synchronous: values.synchronous,
     maxBatch: values["no-group-commit"] ? 1 : 512,
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
@@ -65,9 +90,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(values["max-request-bytes"] && { maxRequestBytes: Number(values["max-request-bytes"]) }),
   });
   stopOnSignals(server, log);
-  log(
-    `serving ${server.url} (sqlite ${values.db}, synchronous=${values.synchronous}, group commit ${values["no-group-commit"] ? "off" : "on"})`,
-  );
+  const backend = values.postgres
+    ? `postgres ${redact(values.postgres)} schema ${values["pg-schema"]}`
+    : `sqlite ${values.db}, synchronous=${values.synchronous}`;
+  log(`serving ${server.url} (${backend}, group commit ${values["no-group-commit"] ? "off" : "on"})`);
   if (adminToken === undefined) {
     log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");
   } else {

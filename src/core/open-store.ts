@@ -1,26 +1,44 @@
+import { PostgresStorage, type PostgresStorageOptions } from "../storage/postgres/postgres-storage.js";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../storage/storage.js";
 import { type StoreOptions, VersoStore } from "./store.js";
 
 export const DEFAULT_DB_PATH = "./data/verso.db";
 
+/** Batches in flight on PostgreSQL: one waits on a lock or its commit while others proceed. */
+export const POSTGRES_WRITE_CONCURRENCY = 4;
+
 export interface OpenStoreOptions extends StoreOptions {
-  /** SQLite file (default ./data/verso.db) or ":memory:". Ignored when `storage` is given. */
+  /** SQLite file (default ./data/verso.db) or ":memory:". Ignored when `storage` or `postgres` is given. */
   path?: string;
   /** "full" (default) survives power loss; "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
+  /** PostgreSQL instead of SQLite: a connection string, or the backend's options. */
+  postgres?: string | Omit<PostgresStorageOptions, "now" | "log">;
   /** A storage backend to use instead of SQLite. */
   storage?: Storage;
 }
 
 /** Opens verso in-process: `const store = await openStore({ path: "./data/verso.db" })`. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<VersoStore> {
-  const storage =
-    options.storage ??
-    new SqliteStorage({
-      path: options.path ?? DEFAULT_DB_PATH,
-      ...(options.synchronous && { synchronous: options.synchronous }),
-      ...(options.now && { now: options.now }),
-    });
-  return new VersoStore(storage, options);
+  const storage = options.storage ?? (options.postgres !== undefined ? await openPostgres(options) : openSqlite(options));
+  const writeConcurrency = options.writeConcurrency ?? (storage.backend === "postgres" ? POSTGRES_WRITE_CONCURRENCY : 1);
+  return new VersoStore(storage, { ...options, writeConcurrency });
+}
+
+function openSqlite(options: OpenStoreOptions): Storage {
+  return new SqliteStorage({
+    path: options.path ?? DEFAULT_DB_PATH,
+    ...(options.synchronous && { synchronous: options.synchronous }),
+    ...(options.now && { now: options.now }),
+  });
+}
+
+function openPostgres(options: OpenStoreOptions): Promise<Storage> {
+  const postgres = typeof options.postgres === "string" ? { connectionString: options.postgres } : options.postgres!;
+  return PostgresStorage.open({
+    ...postgres,
+    ...(options.now && { now: options.now }),
+    ...(options.log && { log: options.log }),
+  });
 }

@@ -33,6 +33,8 @@ export const MAX_WAIT_MS = 120_000;
 export interface StoreOptions extends Partial<MaintenanceOptions> {
   /** Group commit batch size; 1 turns group commit off. Default 512. */
   maxBatch?: number;
+  /** Batches handed to storage at once (a backend with a connection pool can use several). Default 1. */
+  writeConcurrency?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -78,7 +80,7 @@ export class VersoStore {
     readonly storage: Storage,
     options: StoreOptions = {},
   ) {
-    this.committer = new GroupCommitter(storage, { maxBatch: options.maxBatch ?? 512 });
+    this.committer = new GroupCommitter(storage, { maxBatch: options.maxBatch ?? 512, maxInFlight: options.writeConcurrency ?? 1 });
     this.unsubscribe = storage.onCommit((region, head) => this.notifier.publish(region, head));
     this.maintenance = new Maintenance(this, options);
   }

@@ -16,8 +16,9 @@ export type { ConformanceBackend } from "./fixture.js";
 export function describeStorageConformance(
   name: string,
   open: () => Promise<{ storage: Storage; cleanup: () => Promise<void>; reopen?: () => Promise<Storage> }>,
+  options: { skip?: string | false } = {},
 ): void {
-  describe(`storage conformance: ${name}`, () => {
+  describe(`storage conformance: ${name}`, { skip: options.skip ?? false }, () => {
     describeWrites(open);
     describeFeed(open);
     describeUpkeep(open);

@@ -1,0 +1,46 @@
+/**
+ * Several verso API nodes in one process, each with its own store, connection pool and
+ * HTTP server, sharing one database: the deployment the ordering checker and the
+ * multi-node tests exercise. On PostgreSQL, nodes hear each other's commits; on SQLite
+ * (one file, several connections) they do not, and their waiters rely on timeouts.
+ */
+import { openStore } from "../core/open-store.js";
+import type { StoreOptions, VersoStore } from "../core/store.js";
+import { type RunningServer, startServer } from "../server/serve.js";
+
+export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string; poolSize?: number };
+
+export interface ApiNode {
+  store: VersoStore;
+  server: RunningServer;
+  url: string;
+}
+
+export async function startNodes(backend: Backend, count: number, options: StoreOptions = {}): Promise<ApiNode[]> {
+  const nodes: ApiNode[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const store = await openStore({
+        ...options,
+        maintenanceIntervalMs: 0,
+        ...(backend.kind === "sqlite"
+          ? { path: backend.path }
+          : { postgres: { connectionString: backend.url, schema: backend.schema, poolSize: backend.poolSize ?? 6 } }),
+      });
+      const server = await startServer({ store, host: "127.0.0.1", port: 0, log: options.log ?? (() => {}) });
+      nodes.push({ store, server, url: server.url });
+    }
+    return nodes;
+  } catch (error) {
+    await stopNodes(nodes);
+    throw error;
+  }
+}
+
+export async function stopNodes(nodes: readonly ApiNode[]): Promise<void> {
+  await Promise.all(nodes.map((node) => node.server.stop()));
+}
+
+export function describeBackend(backend: Backend): string {
+  return backend.kind === "sqlite" ? `sqlite ${backend.path}` : `postgres schema ${backend.schema}`;
+}

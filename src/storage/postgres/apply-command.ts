@@ -1,0 +1,115 @@
+/**
+ * One verso command inside an open READ COMMITTED transaction. The region's row lock
+ * is the serialization point: conditions are read only once the lock is held (each
+ * statement sees every commit made before it started, including that of the previous
+ * lock holder), and a command whose conditions fail writes nothing at all, so no
+ * savepoint is needed to undo it.
+ */
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import { compactionFloor } from "../../core/compaction.js";
+import { checkConditions, type RowState } from "../../core/conditions.js";
+import type { Region } from "../../protocol/types.js";
+import type { WriteCommand, WriteOp, WriteOutcome } from "../storage.js";
+import type { Statements } from "./statements.js";
+
+export interface RegionRow {
+  id: number;
+  name: string;
+  epoch: string;
+  version: number;
+  floor: number;
+}
+
+export function newEpoch(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+export function toRegion(row: RegionRow): Region {
+  return { region: row.name, epoch: row.epoch, version: row.version, floor: row.floor };
+}
+
+export async function applyCommand(client: pg.ClientBase, sql: Statements, command: WriteCommand, now: number): Promise<WriteOutcome> {
+  switch (command.kind) {
+    case "nextVersion":
+      return { status: "committed", region: command.region, version: await bumpAndWrite(client, sql, command.region, [], now) };
+    case "compact": {
+      const region = await lockRegion(client, sql, command.region);
+      if (!region) return { status: "compacted", region: command.region, floor: 0, purged: 0 };
+      const floor = compactionFloor(toRegion(region), command.horizon);
+      const purged = (await client.query(sql.purge, [region.id, floor])).rowCount ?? 0;
+      if (floor !== region.floor) await client.query(sql.setFloor, [region.id, floor]);
+      return { status: "compacted", region: command.region, floor, purged };
+    }
+    case "txn": {
+      if (mayFail(command.ops)) {
+        const failures = await checkUnderLock(client, sql, command.region, command.ops, now);
+        if (failures.length > 0) return { status: "failed", failures };
+      }
+      return { status: "committed", region: command.region, version: await bumpAndWrite(client, sql, command.region, command.ops, now) };
+    }
+  }
+}
+
+/**
+ * True when the command is one statement whose result nothing else in the batch needs
+ * before it runs: it can be pipelined behind the statements before it.
+ */
+export function isSingleStatement(command: WriteCommand): boolean {
+  return command.kind === "nextVersion" || (command.kind === "txn" && !mayFail(command.ops));
+}
+
+/** Unconditional puts cannot fail: they skip the read and go straight to the bump. */
+function mayFail(ops: readonly WriteOp[]): boolean {
+  return ops.some((op) => op.op === "delete" || op.expect !== undefined);
+}
+
+/**
+ * Locks the region (creating it at version 0 when absent) and checks the conditions
+ * against the current rows. A failure found while the region does not exist is
+ * final without creating it: the rows were absent at that moment, and nothing is written.
+ */
+async function checkUnderLock(client: pg.ClientBase, sql: Statements, name: string, ops: readonly WriteOp[], now: number) {
+  for (;;) {
+    const region = await lockRegion(client, sql, name);
+    if (region) return checkConditions(ops, await rowStates(client, sql, region.id, ops));
+    const absent = checkConditions(
+      ops,
+      ops.map(() => undefined),
+    );
+    if (absent.length > 0) return absent;
+    // Create it, locked; if another transaction created it first, lock theirs and read again.
+    const created = await client.query<RegionRow>(sql.createRegion, [name, newEpoch(), now]);
+    if (created.rows.length > 0) return absent;
+  }
+}
+
+async function lockRegion(client: pg.ClientBase, sql: Statements, name: string): Promise<RegionRow | undefined> {
+  return (await client.query<RegionRow>(sql.lockRegion, [name])).rows[0];
+}
+
+async function rowStates(client: pg.ClientBase, sql: Statements, regionId: number, ops: readonly WriteOp[]) {
+  const { rows } = await client.query<{ i: number; version: number; deleted: boolean; value: string | null }>(sql.rowStates, [
+    regionId,
+    ops.map((op) => op.collection),
+    ops.map((op) => op.key),
+  ]);
+  const states: Array<RowState | undefined> = ops.map(() => undefined);
+  for (const row of rows) states[row.i - 1] = { version: row.version, deleted: row.deleted, valueJson: row.value };
+  return states;
+}
+
+async function bumpAndWrite(client: pg.ClientBase, sql: Statements, region: string, ops: readonly WriteOp[], now: number): Promise<number> {
+  const { rows } = await client.query<{ version: number }>(sql.bumpAndWrite, [
+    region,
+    newEpoch(),
+    now,
+    ops.map((op) => op.collection),
+    ops.map((op) => op.key),
+    ops.map((op) => op.op === "delete"),
+    ops.map((op) => (op.op === "put" ? op.valueJson : null)),
+  ]);
+  const version = rows[0]?.version;
+  if (version === undefined) throw new Error(`region ${region} took no version`);
+  return version;
+}

@@ -1,0 +1,95 @@
+/**
+ * verso's PostgreSQL schema, as an upgrade chain. The table `schema_version` records
+ * every step applied; opening applies the missing steps in one transaction (DDL is
+ * transactional in PostgreSQL), under an advisory lock so that nodes starting together
+ * migrate once. A schema written by a newer verso is refused rather than misread.
+ */
+import type pg from "pg";
+import { checkSchemaName, quoted } from "./schema-name.js";
+
+export interface PgMigration {
+  /** The schema version this step produces. */
+  version: number;
+  description: string;
+  /** SQL for this step; `s` is the quoted schema name. */
+  sql: (s: string) => string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    description: "regions with counter, epoch and floor; rows with versions and tombstones; idempotency records",
+    // Names are compared and ordered bytewise (COLLATE "C"), as SQLite does, so the
+    // feed and key listings come out in the same order on both backends.
+    sql: (s) => `
+      CREATE TABLE ${s}.regions (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text COLLATE "C" NOT NULL UNIQUE,
+        epoch text NOT NULL,
+        version bigint NOT NULL,
+        floor bigint NOT NULL DEFAULT 0,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE ${s}.rows (
+        region_id bigint NOT NULL REFERENCES ${s}.regions (id),
+        collection text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        deleted boolean NOT NULL DEFAULT false,
+        value text,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (region_id, collection, key)
+      );
+      CREATE INDEX rows_by_version ON ${s}.rows (region_id, version, collection, key);
+      CREATE INDEX rows_tombstones ON ${s}.rows (region_id, version) WHERE deleted;
+      CREATE TABLE ${s}.idempotency (
+        key text COLLATE "C" PRIMARY KEY,
+        fingerprint text NOT NULL,
+        outcome text,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX idempotency_by_age ON ${s}.idempotency (created_at);
+    `,
+  },
+];
+
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
+
+export class PgSchemaTooNewError extends Error {
+  constructor(schema: string, found: number, known: number) {
+    super(
+      `PostgreSQL schema "${schema}" is at version ${found}, newer than this verso understands (${known}); ` +
+        "upgrade verso or point it at another schema",
+    );
+    this.name = "PgSchemaTooNewError";
+  }
+}
+
+/** Brings `schema` to the last version of `migrations`; returns the version it found. */
+export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number> {
+  const s = quoted(schema);
+  const target = migrations.length;
+  await client.query("BEGIN");
+  try {
+    // Transaction-scoped: released by COMMIT or ROLLBACK, even if this process dies.
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`verso.migrate.${checkSchemaName(schema)}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_version (
+      version integer PRIMARY KEY,
+      description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await client.query<{ found: number }>(`SELECT coalesce(max(version), 0)::int AS found FROM ${s}.schema_version`);
+    const found = rows[0]?.found ?? 0;
+    if (found > target) throw new PgSchemaTooNewError(schema, found, target);
+    for (const step of migrations.slice(found)) {
+      await client.query(step.sql(s));
+      await client.query(`INSERT INTO ${s}.schema_version (version, description) VALUES ($1, $2)`, [step.version, step.description]);
+    }
+    await client.query("COMMIT");
+    return found;
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The PostgreSQL backend: the same contract as SQLite, for several API nodes sharing
+ * one database. Each region's counter is a row whose lock every write holds until
+ * commit (no sequence: sequences are not transactional), so writes to one region
+ * commit in version order while writes to different regions run in parallel. Commits
+ * are announced with NOTIFY inside the write transaction and heard by every node.
+ */
+import type pg from "pg";
+import type { Region } from "../../protocol/types.js";
+import type { ChangesQuery, CommitListener as Listener, RawPage, Storage, StoredRow, WriteCommand, WriteResult } from "../storage.js";
+import { type RegionRow, toRegion } from "./apply-command.js";
+import { CommitListener } from "./commit-listener.js";
+import { durabilityWarnings, newClient, openPool } from "./connect.js";
+import { migrate } from "./migrations.js";
+import { emptyRegion, readPage } from "./read-page.js";
+import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
+import { type Statements, statements } from "./statements.js";
+import { type BatchContext, type NotifyMode, writeBatch } from "./write-batch.js";
+
+export interface PostgresStorageOptions {
+  /** postgres://user:password@host:port/database */
+  connectionString: string;
+  /**
+   * Where the LISTEN connection goes, when it must bypass a transaction-mode pooler
+   * (PgBouncer): LISTEN needs a server session of its own. Default: connectionString.
+   */
+  listenConnectionString?: string;
+  /** PostgreSQL schema holding verso's tables (created when missing). Default "verso". */
+  schema?: string;
+  /** Most pooled connections of this node, for reads and writes. Default 10. */
+  poolSize?: number;
+  /** Clock in ms, injectable so retention can be tested without waiting. */
+  now?: () => number;
+  log?: (line: string) => void;
+  /** How commits are announced to other nodes (see write-batch.ts). Default "in-transaction". */
+  notify?: NotifyMode;
+  /** First delay before re-opening a lost LISTEN connection (doubles up to 5 s). Default 100 ms. */
+  listenRetryMs?: number;
+}
+
+export class PostgresStorage implements Storage {
+  readonly backend = "postgres";
+  readonly schema: string;
+  private readonly sql: Statements;
+  private readonly context: BatchContext;
+  private readonly listeners = new Set<Listener>();
+  private readonly published = new Map<string, number>();
+  private closing: Promise<void> | undefined;
+  /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
+  readonly stats = { batches: 0, retriedBatches: 0 };
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly listener: CommitListener,
+    schema: string,
+    options: PostgresStorageOptions,
+    log: (line: string) => void,
+  ) {
+    this.schema = schema;
+    this.sql = statements(schema);
+    this.context = {
+      pool,
+      sql: this.sql,
+      channel: commitChannel(schema),
+      notify: options.notify ?? "in-transaction",
+      now: options.now ?? Date.now,
+      log,
+    };
+  }
+
+  /** Connects, migrates the schema and starts listening for commits of every node. */
+  static async open(options: PostgresStorageOptions): Promise<PostgresStorage> {
+    const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
+    const log = options.log ?? (() => {});
+    const connection = { connectionString: options.connectionString, applicationName: "verso" };
+    const pool = openPool({ ...connection, poolSize: options.poolSize ?? 10 }, log);
+    let storage: PostgresStorage | undefined;
+    const listener = new CommitListener({
+      channel: commitChannel(schema),
+      connect: () => newClient({ ...connection, connectionString: options.listenConnectionString ?? options.connectionString }),
+      onCommit: (region, head) => storage?.publish(region, head),
+      onListening: async (reconnected) => {
+        if (reconnected) await storage?.publishAllHeads();
+      },
+      log,
+      ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
+    });
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client, schema);
+      } finally {
+        client.release();
+      }
+      await listener.start();
+      for (const warning of await durabilityWarnings(pool)) log(`WARNING: ${warning}`);
+    } catch (error) {
+      await listener.close();
+      await pool.end();
+      throw error;
+    }
+    storage = new PostgresStorage(pool, listener, schema, options, log);
+    return storage;
+  }
+
+  async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
+    if (this.closing) throw new Error("the storage is closed");
+    const { results, heads, retried } = await writeBatch(this.context, batch);
+    this.stats.batches++;
+    if (retried) this.stats.retriedBatches++;
+    // This node hears its own NOTIFY too; publishing now spares local waiters that round trip.
+    for (const [region, head] of heads) this.publish(region, head);
+    return results;
+  }
+
+  async region(name: string): Promise<Region> {
+    const row = (await this.pool.query<RegionRow>(this.sql.region, [name])).rows[0];
+    return row ? toRegion(row) : emptyRegion(name);
+  }
+
+  async regions(): Promise<Region[]> {
+    return (await this.pool.query<RegionRow>(this.sql.regions)).rows.map(toRegion);
+  }
+
+  async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
+    const row = (await this.pool.query<{ version: number; value: string | null }>(this.sql.row, [region, collection, key])).rows[0];
+    if (!row || row.value === null) return undefined;
+    return { collection, key, version: row.version, valueJson: row.value };
+  }
+
+  async rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]> {
+    const { rows } = await this.pool.query<{ key: string; version: number; value: string }>(this.sql.liveRows, [
+      region,
+      collection,
+      after ?? "",
+      limit,
+    ]);
+    return rows.map((r) => ({ collection, key: r.key, version: r.version, valueJson: r.value }));
+  }
+
+  changes(query: ChangesQuery): Promise<RawPage> {
+    return readPage(this.pool, this.sql, query);
+  }
+
+  async tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>> {
+    const { rows } = await this.pool.query<{ name: string; version: number }>(this.sql.tombstoneHorizons, [before]);
+    return rows.map((r) => ({ region: r.name, version: r.version }));
+  }
+
+  async sweepIdempotency(before: number): Promise<number> {
+    return (await this.pool.query(this.sql.sweep, [before])).rowCount ?? 0;
+  }
+
+  onCommit(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.listeners.clear();
+      await this.listener.close();
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Tells listeners a region's new head, once: a node hears its own NOTIFY after it has
+   * already published the commit, and NOTIFYs of other nodes may arrive late, so only a
+   * head above the highest one published for the region is passed on.
+   */
+  private publish(region: string, head: number): void {
+    if (head <= (this.published.get(region) ?? 0)) return;
+    this.published.set(region, head);
+    for (const listener of this.listeners) listener(region, head);
+  }
+
+  /** After a gap in notifications: every region's head, so waiters re-check. */
+  private async publishAllHeads(): Promise<void> {
+    const { rows } = await this.pool.query<{ name: string; version: number }>(this.sql.heads);
+    for (const row of rows) this.publish(row.name, row.version);
+  }
+}
