@@ -44,6 +44,8 @@ export interface ConditionalOpts extends WriteOpts {
 export interface ChangesParams {
   since?: number;
   epoch?: string;
+  /** While a reset spans pages: the head of its first page, so the following pages continue it. */
+  resetHead?: number;
   limit?: number;
   waitMs?: number;
 }
