@@ -1,5 +1,6 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { VersoError } from "../protocol/errors.js";
+import { AGENT_USAGE, agentCommand } from "./agent-command.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
 import { SERVE_USAGE, serveCommand } from "./serve-command.js";
@@ -7,6 +8,8 @@ import { SERVE_USAGE, serveCommand } from "./serve-command.js";
 const USAGE = `verso: versioned state for control planes and their edge agents
 
 ${SERVE_USAGE}
+
+${AGENT_USAGE}
 
 ${CLIENT_USAGE}`;
 
@@ -19,6 +22,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "serve") {
       await serveCommand(rest);
+      return -1;
+    }
+    if (command === "agent") {
+      await agentCommand(rest);
       return -1;
     }
     if (CLIENT_COMMANDS.has(command)) {

@@ -53,9 +53,9 @@ export const MIGRATIONS: readonly Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SchemaTooNewError extends Error {
-  constructor(found: number) {
+  constructor(found: number, understood: number = SCHEMA_VERSION) {
     super(
-      `database schema version ${found} is newer than this verso understands (${SCHEMA_VERSION}); ` +
+      `database schema version ${found} is newer than this verso understands (${understood}); ` +
         "upgrade verso or point it at another database",
     );
     this.name = "SchemaTooNewError";
@@ -66,7 +66,7 @@ export class SchemaTooNewError extends Error {
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const found = db.pragma("user_version", { simple: true }) as number;
   const target = migrations.length;
-  if (found > target) throw new SchemaTooNewError(found);
+  if (found > target) throw new SchemaTooNewError(found, target);
   if (found === target) return found;
   db.transaction(() => {
     for (const step of migrations.slice(found)) step.up(db);
