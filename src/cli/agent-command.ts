@@ -66,6 +66,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
       `change v${c.version} ${c.op} ${c.collection}/${c.key}${c.op === "put" ? ` ${JSON.stringify(c.value)}` : ""}`,
     ),
   );
+  // Machine-readable output also reports every page, so a supervisor can see what was fetched.
+  if (format === "json") replica.on("page", (p) => out({ event: "page", ...p }, ""));
   replica.on("reset", (r) => out({ event: "reset", ...r }, `reset: epoch ${r.epoch || "-"}, cursor ${r.cursor}, ${r.rows} row(s)`));
   replica.on("ready", () => status("ready"));
   replica.on("fallback", (reason) => process.stderr.write(`verso agent: ${reason}\n`));
