@@ -127,16 +127,20 @@ export async function clientCommand(name: string, argv: string[]): Promise<void>
       const [region = ""] = args(1, "REGION");
       let since = values.since !== undefined ? int(values.since, "--since") : undefined;
       let epoch = values.epoch;
+      let resetHead: number | undefined;
       for (;;) {
         const waitMs = values["wait-ms"] ? int(values["wait-ms"], "--wait-ms") : values.follow ? 30_000 : undefined;
         const page = await client.changes(region, {
           ...(since !== undefined && { since }),
           ...(epoch !== undefined && { epoch }),
+          ...(resetHead !== undefined && { resetHead }),
           ...(values.limit && { limit: int(values.limit, "--limit") }),
           ...(waitMs !== undefined && { waitMs }),
         });
         print(format, page, () => describePage(page));
         if (!values.follow && !page.more) return;
+        if (page.reset) resetHead = page.head;
+        if (!page.more) resetHead = undefined;
         since = page.cursor;
         epoch = page.epoch;
       }

@@ -1,5 +1,6 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { VersoError } from "../protocol/errors.js";
+import { AGENT_USAGE, agentCommand } from "./agent-command.js";
 import { CHECK_USAGE, checkOrderingCommand } from "./check-ordering-command.js";
 import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
 import { UsageError } from "./durations.js";
@@ -12,6 +13,8 @@ const USAGE = `verso: versioned state for control planes and their edge agents
 ${SERVE_USAGE}
 
 ${CLIENT_USAGE}
+
+${AGENT_USAGE}
 
 ${TOKEN_USAGE}
 
@@ -28,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "serve") {
       await serveCommand(rest);
+      return -1;
+    }
+    if (command === "agent") {
+      await agentCommand(rest);
       return -1;
     }
     if (command === "token") {

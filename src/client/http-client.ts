@@ -21,6 +21,8 @@ import type {
   TxnResult,
 } from "../protocol/types.js";
 import { PROTOCOL_MAX } from "../protocol/version.js";
+import { backoffDelay, sleep } from "./backoff.js";
+import { type FeedEvent, type FeedOptions, type FollowOptions, follow as followFeed, watch as watchFeed } from "./feed.js";
 
 export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7070 */
@@ -45,11 +47,13 @@ export interface ConditionalOpts extends WriteOpts {
 export interface ChangesParams {
   since?: number;
   epoch?: string;
+  /** While a reset spans pages: the head of its first page, so the following pages continue it. */
+  resetHead?: number;
   limit?: number;
   waitMs?: number;
 }
 
-interface Call {
+export interface Call {
   method: string;
   path: string;
   query?: Record<string, string | number | undefined>;
@@ -72,6 +76,11 @@ const seg = encodeURIComponent;
 export class VersoClient {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
+
+  /** Retries after the first attempt for transient failures. */
+  get retries(): number {
+    return this.options.retries ?? 4;
+  }
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.server.replace(/\/+$/, "");
@@ -118,6 +127,19 @@ export class VersoClient {
     return this.json({ method: "GET", path: `/v1/regions/${seg(region)}/changes`, query: { ...params }, ...(signal && { signal }) });
   }
 
+  /**
+   * The region's change feed from the SSE watch endpoint: `{type: "changes", page}` per
+   * page, `{type: "progress", head}` as heartbeats. Reconnects with Last-Event-ID.
+   */
+  watch(region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
+    return watchFeed(this, region, options);
+  }
+
+  /** The same events as `watch`, from long-polls of the changes endpoint (works with any server). */
+  follow(region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+    return followFeed(this, region, options);
+  }
+
   compact(region: string, request: CompactRequest, opts: WriteOpts = {}): Promise<CompactResult> {
     return this.json({ method: "POST", path: `/v1/regions/${seg(region)}/compact`, body: request, write: opts });
   }
@@ -145,6 +167,16 @@ export class VersoClient {
 
   /** Sends a call, retrying transient failures; resolves with the parsed body or throws a VersoError. */
   async request<T>(call: Call): Promise<Response<T>> {
+    const response = await this.send(call);
+    const text = await response.text();
+    return { body: (text === "" ? undefined : safeParse(text)) as T, status: response.status, headers: response.headers };
+  }
+
+  /**
+   * Sends a call and resolves with the successful response, its body unread (streams read
+   * it as it arrives). Network errors and 503 are retried; other failures throw a VersoError.
+   */
+  async send(call: Call): Promise<globalThis.Response> {
     const url = new URL(this.base + call.path);
     for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { "verso-protocol": String(PROTOCOL_MAX), ...call.headers };
@@ -152,7 +184,7 @@ export class VersoClient {
     if (call.write) headers["idempotency-key"] = call.write.idempotencyKey ?? randomUUID();
     if (call.body !== undefined) headers["content-type"] = "application/json";
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const retries = this.options.retries ?? 4;
+    const retries = this.retries;
     for (let attempt = 0; ; attempt++) {
       let response: globalThis.Response;
       try {
@@ -167,21 +199,19 @@ export class VersoClient {
         await this.backoff(attempt);
         continue;
       }
+      if (response.ok) return response;
       const text = await response.text();
-      const parsed: unknown = text === "" ? undefined : safeParse(text);
-      if (response.ok) return { body: parsed as T, status: response.status, headers: response.headers };
       if (response.status === 503 && attempt < retries) {
         await this.backoff(attempt);
         continue;
       }
-      throw errorFromBody(response.status, parsed);
+      throw errorFromBody(response.status, text === "" ? undefined : safeParse(text));
     }
   }
 
-  private backoff(attempt: number): Promise<void> {
-    const base = this.options.backoffMs ?? 100;
-    const delay = Math.min(5_000, base * 2 ** attempt) * (0.5 + Math.random() / 2);
-    return new Promise((resolve) => setTimeout(resolve, delay));
+  /** Waits before retry number `attempt`, with the client's backoff settings. */
+  backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    return sleep(backoffDelay(attempt, this.options.backoffMs ?? 100, 5_000), signal);
   }
 }
 

@@ -4,11 +4,21 @@
  */
 import type { Region } from "../protocol/types.js";
 
-/** A cursor is served incrementally only when it lies in [floor, head] of the same epoch. */
-export function needsReset(region: Region, since: number | undefined, epoch: string | undefined): boolean {
+/**
+ * A cursor is served incrementally only when it lies in [floor, head] of the same epoch.
+ *
+ * One exception keeps paginated resets from restarting forever: the pages after a reset
+ * page carry cursors of old live rows, which can lie below the floor. Such a reader holds
+ * the live rows of the reset's snapshot (head `resetHead`) up to its cursor; the deletes
+ * it still needs happened after that snapshot, so their tombstones survive as long as
+ * the floor has not passed `resetHead`.
+ */
+export function needsReset(region: Region, since: number | undefined, epoch: string | undefined, resetHead?: number): boolean {
   if (since === undefined) return true;
   if (epoch !== undefined && epoch !== "" && epoch !== region.epoch) return true;
-  return since < region.floor || since > region.version;
+  if (since > region.version) return true;
+  if (since >= region.floor) return false;
+  return resetHead === undefined || since > resetHead || resetHead < region.floor || resetHead > region.version;
 }
 
 export type Cut =

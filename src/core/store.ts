@@ -58,6 +58,8 @@ export interface ReadOptions {
 export interface ChangesOptions {
   since?: number;
   epoch?: string;
+  /** While a reset spans pages: the head its first page reported (lets cursors below the floor continue). */
+  resetHead?: number;
   limit?: number;
   /** Long-poll: wait up to this long for something newer than `since`. */
   waitMs?: number;
@@ -167,6 +169,7 @@ export class VersoStore {
       limit: pageLimit(options.limit),
       ...(options.since !== undefined && { since: checkVersionNumber("since", options.since) }),
       ...(options.epoch !== undefined && { epoch: options.epoch }),
+      ...(options.resetHead !== undefined && { resetHead: checkVersionNumber("resetHead", options.resetHead) }),
     };
     const page = await this.storage.changes(query);
     const waitMs = Math.min(checkVersionNumber("waitMs", options.waitMs ?? 0), MAX_WAIT_MS);

@@ -85,6 +85,8 @@ export interface ChangesQuery {
   since?: number;
   /** Absent or "": only floor and head are checked. */
   epoch?: string;
+  /** Set while a paginated reset continues: the head of the reset's first page (see needsReset). */
+  resetHead?: number;
   limit: number;
 }
 

@@ -11,11 +11,13 @@ export function changesRoutes(app: FastifyInstance, { store }: RouteContext): vo
     const epoch = stringParam(request.query, "epoch");
     const limit = intParam(request.query, "limit");
     const waitMs = intParam(request.query, "waitMs");
+    const resetHead = intParam(request.query, "resetHead");
     const page = await store.changesRaw(request.params.region, {
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),
       ...(limit !== undefined && { limit }),
       ...(waitMs !== undefined && { waitMs }),
+      ...(resetHead !== undefined && { resetHead }),
       signal: abortOnClose(reply.raw),
     });
     reply.type("application/json").header("cache-control", "no-store");

@@ -34,7 +34,7 @@ export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQue
     const first = rows[0];
     if (!first) return missingRegion(query);
     const region = toRegion({ id: first.id, name: first.name, epoch: first.epoch, version: first.head, floor: first.floor });
-    if (!needsReset(region, query.since, query.epoch)) {
+    if (!needsReset(region, query.since, query.epoch, query.resetHead)) {
       const feed = rows.filter((r): r is HeadRow & FeedRow => r.version !== null);
       const cut = cutPage(
         feed.map((r) => r.version),
@@ -58,7 +58,7 @@ async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuer
       page = missingRegion(query);
     } else {
       const region = toRegion(regionRow);
-      const reset = needsReset(region, query.since, query.epoch);
+      const reset = needsReset(region, query.since, query.epoch, query.resetHead);
       const from = reset ? 0 : (query.since ?? 0);
       let rows = (await client.query<FeedRow>(reset ? sql.liveAfter : sql.changesAfter, [regionRow.id, from, query.limit + 1])).rows;
       const cut = cutPage(
@@ -84,7 +84,7 @@ async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuer
 
 function missingRegion(query: ChangesQuery): RawPage {
   const region = emptyRegion(query.region);
-  const reset = needsReset(region, query.since, query.epoch);
+  const reset = needsReset(region, query.since, query.epoch, query.resetHead);
   return { region: region.region, epoch: "", reset, ops: reset ? [{ op: "clear" }] : [], cursor: 0, head: 0, more: false };
 }
 

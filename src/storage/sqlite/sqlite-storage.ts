@@ -244,7 +244,7 @@ export class SqliteStorage implements Storage {
     return this.readSnapshot(() => {
       const regionRow = this.stmt.region.get(query.region);
       const region = regionRow ? toRegion(regionRow) : emptyRegion(query.region);
-      const reset = needsReset(region, query.since, query.epoch);
+      const reset = needsReset(region, query.since, query.epoch, query.resetHead);
       const from = reset ? 0 : (query.since ?? 0);
       const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
       if (!regionRow) return { region: region.region, epoch: region.epoch, reset, ops, cursor: 0, head: 0, more: false };

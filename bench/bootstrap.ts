@@ -1,0 +1,175 @@
+/**
+ * Bootstrap benchmark: an agent builds a replica of a large region from scratch, against
+ * a raw scan of the same rows in the server's SQLite file. Each measured side runs in its
+ * own process so its peak RSS is its own.
+ *
+ *   node --import tsx bench/bootstrap.ts [--rows 1000000] [--page-limit 1000,10000]
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { openReplica } from "../src/client/agent/replica.js";
+import { openStore } from "../src/core/open-store.js";
+
+const SELF = fileURLToPath(import.meta.url);
+const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const REGION = "bench";
+const TXN_OPS = 1000;
+
+interface Measured {
+  rows: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    "page-limit": { type: "string", default: "1000,10000" },
+    child: { type: "string" },
+    url: { type: "string" },
+    path: { type: "string" },
+    limit: { type: "string" },
+  },
+});
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function agentChild(url: string, path: string, pageLimit: number): Promise<Measured> {
+  const started = performance.now();
+  const replica = openReplica({ server: url, region: REGION, path, transport: "poll", pageLimit });
+  await new Promise((resolve) => replica.once("ready", resolve));
+  const ms = performance.now() - started;
+  const rows = countRows(path);
+  await replica.close();
+  return { rows, ms, maxRssMb: peakRssMb() };
+}
+
+function countRows(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM rows").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** The floor: read the live rows straight from the server's file, and also copy them into a fresh file. */
+function scanChild(serverDb: string, copyTo: string | undefined): Measured {
+  const started = performance.now();
+  const db = new Database(serverDb, { readonly: true });
+  const scan = db.prepare(
+    "SELECT collection, key, version, value FROM rows WHERE region_id = (SELECT id FROM regions WHERE name = ?) AND deleted = 0 ORDER BY version, collection, key",
+  );
+  let rows = 0;
+  if (copyTo) {
+    const out = new Database(copyTo);
+    out.pragma("journal_mode = WAL");
+    out.pragma("synchronous = NORMAL");
+    out.exec(
+      "CREATE TABLE rows (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID",
+    );
+    const insert = out.prepare("INSERT INTO rows VALUES (?, ?, ?, ?)");
+    out.transaction(() => {
+      for (const r of scan.iterate(REGION) as Iterable<{ collection: string; key: string; version: number; value: string }>) {
+        insert.run(r.collection, r.key, r.version, r.value);
+        rows++;
+      }
+    })();
+    out.close();
+  } else {
+    for (const _ of scan.iterate(REGION)) rows++;
+  }
+  db.close();
+  return { rows, ms: performance.now() - started, maxRssMb: peakRssMb() };
+}
+
+function runChild(args: string[]): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", SELF, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as Measured) : reject(new Error(`child failed (${code})`))));
+  });
+}
+
+async function populate(db: string, rows: number): Promise<void> {
+  const store = await openStore({ path: db, synchronous: "normal", maintenanceIntervalMs: 0 });
+  for (let start = 0; start < rows; start += TXN_OPS) {
+    const ops = [];
+    for (let i = start; i < Math.min(rows, start + TXN_OPS); i++) {
+      ops.push({
+        op: "put" as const,
+        collection: i % 10 === 0 ? "gateways" : "deployments",
+        key: `svc-${i.toString().padStart(7, "0")}`,
+        value: { image: `registry.example/app:${i % 977}`, replicas: i % 7, env: { TIER: i % 3 === 0 ? "gold" : "std" } },
+      });
+    }
+    await store.transact(REGION, ops);
+  }
+  await store.close();
+}
+
+function startServer(db: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const code = `import { main } from ${JSON.stringify(MAIN)}; await main(["serve", "--db", ${JSON.stringify(db)}, "--port", "0", "--synchronous", "normal"]);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      text += chunk;
+      const match = /serving (http:\/\/\S+)/.exec(text);
+      if (match?.[1]) {
+        const exited = new Promise<void>((done) => child.once("exit", () => done()));
+        const stop = () => {
+          child.kill("SIGTERM");
+          return exited;
+        };
+        resolve({ url: match[1], stop });
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited (${code}): ${text}`)));
+  });
+}
+
+function line(name: string, m: Measured): string {
+  const rate = Math.round(m.rows / (m.ms / 1000));
+  return `${name.padEnd(34)} ${String(m.rows).padStart(9)} rows  ${(m.ms / 1000).toFixed(2).padStart(7)} s  ${String(rate).padStart(9)} rows/s  peak RSS ${m.maxRssMb} MB`;
+}
+
+if (values.child === "agent") {
+  process.stdout.write(JSON.stringify(await agentChild(values.url ?? "", values.path ?? "", Number(values.limit))));
+} else if (values.child === "scan" || values.child === "copy") {
+  process.stdout.write(JSON.stringify(scanChild(values.path ?? "", values.child === "copy" ? values.url : undefined)));
+} else {
+  const rows = Number(values.rows);
+  const limits = (values["page-limit"] ?? "1000").split(",").map(Number);
+  const dir = mkdtempSync(join(tmpdir(), "verso-bench-"));
+  try {
+    const db = join(dir, "server.db");
+    let started = performance.now();
+    await populate(db, rows);
+    console.log(`populated ${rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s (${rows / TXN_OPS} transactions)`);
+    console.log(line("raw SQLite scan", await runChild(["--child", "scan", "--path", db])));
+    console.log(line("raw SQLite scan + copy to a file", await runChild(["--child", "copy", "--path", db, "--url", join(dir, "copy.db")])));
+    const server = await startServer(db);
+    try {
+      for (const limit of limits) {
+        const path = join(dir, `replica-${limit}.db`);
+        started = performance.now();
+        const measured = await runChild(["--child", "agent", "--url", server.url, "--path", path, "--limit", String(limit)]);
+        console.log(line(`agent bootstrap, page limit ${limit}`, measured));
+        console.log(`${"".padEnd(34)} replica file ${(statSync(path).size / 2 ** 20).toFixed(0)} MB`);
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

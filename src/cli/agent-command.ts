@@ -1,0 +1,115 @@
+/** `verso agent`: keeps a local replica of a region and reports its progress and changes. */
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import { openReplica } from "../client/agent/replica.js";
+import type { ChangeOp } from "../client/agent/replica-store.js";
+import { parseDuration, UsageError } from "./durations.js";
+
+export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
+  --token T                  bearer token (or $VERSO_TOKEN)
+  --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time,
+                             the change as JSON on stdin ({"op","collection","key","version","value"?})
+  --transport watch|poll     watch (default; falls back to poll without a watch endpoint) or long-poll
+  --page-limit N             ops per page asked from the server
+  --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
+  -o human|json              output format (json: one object per line)`;
+
+export async function agentCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      server: { type: "string", default: process.env.VERSO_SERVER ?? "http://127.0.0.1:7070" },
+      region: { type: "string" },
+      token: { type: "string" },
+      replica: { type: "string" },
+      exec: { type: "string" },
+      transport: { type: "string", default: "watch" },
+      "page-limit": { type: "string" },
+      "status-interval": { type: "string", default: "10s" },
+      output: { type: "string", short: "o", default: "human" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (!values.region) throw new UsageError("--region is required");
+  if (!values.replica) throw new UsageError("--replica PATH is required (the local SQLite file)");
+  if (values.transport !== "watch" && values.transport !== "poll") throw new UsageError("--transport must be watch or poll");
+  const format = values.output;
+  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
+  const pageLimit = values["page-limit"] === undefined ? undefined : Number(values["page-limit"]);
+  if (pageLimit !== undefined && (!Number.isInteger(pageLimit) || pageLimit < 1))
+    throw new UsageError("--page-limit must be a positive integer");
+  const statusEvery = parseDuration(values["status-interval"]);
+  const token = values.token ?? process.env.VERSO_TOKEN;
+  const exec = values.exec;
+
+  const out = (json: Record<string, unknown>, human: string) =>
+    process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
+  const replica = openReplica({
+    server: values.server,
+    region: values.region,
+    path: values.replica,
+    transport: values.transport,
+    ...(token && { token }),
+    ...(pageLimit !== undefined && { pageLimit }),
+    ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
+  });
+  const status = (event: string) =>
+    out(
+      { event, cursor: replica.cursor ?? null, head: replica.head, lag: replica.lag, epoch: replica.epoch ?? null },
+      `${event}: cursor ${replica.cursor ?? "-"}, head ${replica.head}, lag ${replica.lag}`,
+    );
+  replica.on("change", (c) =>
+    out(
+      { event: "change", ...c },
+      `change v${c.version} ${c.op} ${c.collection}/${c.key}${c.op === "put" ? ` ${JSON.stringify(c.value)}` : ""}`,
+    ),
+  );
+  // Machine-readable output also reports every page, so a supervisor can see what was fetched.
+  if (format === "json") replica.on("page", (p) => out({ event: "page", ...p }, ""));
+  replica.on("reset", (r) => out({ event: "reset", ...r }, `reset: epoch ${r.epoch || "-"}, cursor ${r.cursor}, ${r.rows} row(s)`));
+  replica.on("ready", () => status("ready"));
+  replica.on("fallback", (reason) => process.stderr.write(`verso agent: ${reason}\n`));
+  replica.on("disconnect", ({ error, retryInMs }) =>
+    process.stderr.write(`verso agent: disconnected (${describe(error)}); reconnecting in ${retryInMs} ms\n`),
+  );
+  replica.on("handlerError", ({ change, error }) =>
+    process.stderr.write(`verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}\n`),
+  );
+  const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
+  status("start");
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    clearInterval(timer);
+    process.stderr.write(`verso agent: ${signal}: stopping\n`);
+    replica.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+function describe(error: Error): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ? `${error.message}: ${cause.code}` : error.message;
+}
+
+/** Runs the --exec command for one change and waits for it; a non-zero exit is an error. */
+function runExec(command: string, change: ChangeOp, region: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], {
+      stdio: ["pipe", "inherit", "inherit"],
+      env: { ...process.env, VERSO_REGION: region, VERSO_VERSION: String(change.version) },
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(signal ? `killed by ${signal}` : `exit code ${code}`))));
+    child.stdin.on("error", () => {}); // a command that does not read stdin is fine
+    child.stdin.end(`${JSON.stringify(change)}\n`);
+  });
+}

@@ -1,0 +1,5 @@
+export { openReplica, type PageInfo, Replica, type ReplicaEvents, type ReplicaOptions } from "./replica.js";
+export { REPLICA_STATE_VERSION } from "./replica-schema.js";
+export type { ChangeOp } from "./replica-store.js";
+export { ReplicaMismatchError } from "./replica-store.js";
+export type { FeedTransport, TransportName } from "./transport.js";

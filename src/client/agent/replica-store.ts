@@ -1,0 +1,212 @@
+/**
+ * The replica file: a region's live rows in local SQLite plus the feed position. Each
+ * page is applied with its new position in ONE transaction, so a killed agent restarts
+ * exactly where it stopped. A reset is built in a shadow table across its pages (each
+ * page still its own durable transaction) and swapped in with the last one, so readers
+ * never see a half-built replica.
+ */
+import type Database from "better-sqlite3";
+import type { Json, Page, Row } from "../../protocol/types.js";
+import { migrate } from "../../storage/sqlite/migrations.js";
+import { openDatabase } from "../../storage/sqlite/open-database.js";
+import type { FeedPosition } from "../feed.js";
+import { REPLICA_MIGRATIONS, rowsTable } from "./replica-schema.js";
+
+/** A change that became visible to readers. Deletes found by a reset carry the reset's cursor as version. */
+export type ChangeOp =
+  | { op: "put"; collection: string; key: string; version: number; value: Json }
+  | { op: "del"; collection: string; key: string; version: number };
+
+export interface ReplicaState {
+  epoch: string | undefined;
+  cursor: number | undefined;
+  head: number;
+  reset: { epoch: string; cursor: number; head: number } | undefined;
+}
+
+export interface Applied {
+  /** Changes now visible to readers, in version order. */
+  changes: ChangeOp[];
+  /** A reset was swapped in by this page. */
+  reset: boolean;
+}
+
+interface StateRow {
+  region: string;
+  server: string;
+  epoch: string | null;
+  cursor: number | null;
+  head: number;
+  reset_epoch: string | null;
+  reset_cursor: number | null;
+  reset_head: number | null;
+}
+
+interface RowRecord {
+  collection: string;
+  key: string;
+  version: number;
+  value: string;
+}
+
+export class ReplicaMismatchError extends Error {
+  override name = "ReplicaMismatchError";
+}
+
+export class ReplicaStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private current: ReplicaState;
+  readonly applyPage: (page: Page, wantChanges: boolean) => Applied;
+
+  constructor(path: string, region: string, server: string) {
+    // NORMAL is enough: a replica can always be fetched again, and a lost tail of
+    // commits only rewinds the cursor to a consistent earlier state.
+    this.db = openDatabase({ path, synchronous: "normal" });
+    const db = this.db;
+    try {
+      migrate(db, REPLICA_MIGRATIONS);
+      const found = db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1").get();
+      if (!found) db.prepare("INSERT INTO replica_state (id, region, server) VALUES (1, ?, ?)").run(region, server);
+      else if (found.region !== region) throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.stmt = {
+      state: db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1"),
+      setPosition: db.prepare<[string, number, number]>("UPDATE replica_state SET epoch = ?, cursor = ?, head = ? WHERE id = 1"),
+      setReset: db.prepare<[string | null, number | null, number | null, number]>(
+        "UPDATE replica_state SET reset_epoch = ?, reset_cursor = ?, reset_head = ?, head = ? WHERE id = 1",
+      ),
+      setServer: db.prepare<[string]>("UPDATE replica_state SET server = ? WHERE id = 1"),
+      get: db.prepare<[string, string], RowRecord>("SELECT collection, key, version, value FROM rows WHERE collection = ? AND key = ?"),
+      list: db.prepare<[string], RowRecord>("SELECT collection, key, version, value FROM rows WHERE collection = ? ORDER BY key"),
+      all: db.prepare<[], RowRecord>("SELECT collection, key, version, value FROM rows ORDER BY collection, key"),
+      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM rows"),
+      put: db.prepare<[string, string, number, string]>(
+        `INSERT INTO rows (collection, key, version, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+      ),
+      del: db.prepare<[string, string]>("DELETE FROM rows WHERE collection = ? AND key = ?"),
+      shadowPut: db.prepare<[string, string, number, string]>(
+        `INSERT INTO reset_rows (collection, key, version, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+      ),
+      shadowDel: db.prepare<[string, string]>("DELETE FROM reset_rows WHERE collection = ? AND key = ?"),
+      shadowClear: db.prepare("DELETE FROM reset_rows"),
+      // What a reset changes for readers: rows new or different in the shadow, and rows it lacks.
+      diffPuts: db.prepare<[], RowRecord>(
+        `SELECT n.collection, n.key, n.version, n.value FROM reset_rows n
+         LEFT JOIN rows o ON o.collection = n.collection AND o.key = n.key
+         WHERE o.key IS NULL OR o.version <> n.version OR o.value <> n.value
+         ORDER BY n.version, n.collection, n.key`,
+      ),
+      diffDels: db.prepare<[], { collection: string; key: string }>(
+        `SELECT o.collection, o.key FROM rows o
+         WHERE NOT EXISTS (SELECT 1 FROM reset_rows n WHERE n.collection = o.collection AND n.key = o.key)
+         ORDER BY o.collection, o.key`,
+      ),
+    };
+    this.stmt.setServer.run(server);
+    this.current = this.readState();
+    this.applyPage = db.transaction((page: Page, wantChanges: boolean) => this.apply(page, wantChanges));
+  }
+
+  get state(): ReplicaState {
+    return this.current;
+  }
+
+  /** Where the feed continues: inside an unfinished reset, or after the visible rows. */
+  get position(): FeedPosition {
+    const { reset, epoch, cursor } = this.current;
+    if (reset) return { since: reset.cursor, epoch: reset.epoch, resetHead: reset.head };
+    return { ...(cursor !== undefined && { since: cursor }), ...(epoch !== undefined && { epoch }) };
+  }
+
+  /** Records the head a heartbeat reported (not part of any page). */
+  noteHead(head: number): void {
+    if (head === this.current.head) return;
+    this.db.prepare("UPDATE replica_state SET head = ? WHERE id = 1").run(head);
+    this.current = { ...this.current, head };
+  }
+
+  get(collection: string, key: string): Row | undefined {
+    const row = this.stmt.get.get(collection, key);
+    return row && { key: row.key, version: row.version, value: JSON.parse(row.value) as Json };
+  }
+
+  list(collection: string): Row[] {
+    return this.stmt.list.all(collection).map((row) => ({ key: row.key, version: row.version, value: JSON.parse(row.value) as Json }));
+  }
+
+  /** Every row, ordered by collection and key. */
+  all(): Array<Row & { collection: string }> {
+    return this.stmt.all
+      .all()
+      .map((row) => ({ collection: row.collection, key: row.key, version: row.version, value: JSON.parse(row.value) as Json }));
+  }
+
+  count(): number {
+    return this.stmt.count.get()?.n ?? 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private apply(page: Page, wantChanges: boolean): Applied {
+    let reset = this.current.reset;
+    if (page.reset) {
+      this.stmt.shadowClear.run();
+      reset = { epoch: page.epoch, cursor: page.cursor, head: page.head };
+    }
+    const changes: ChangeOp[] = [];
+    for (const op of page.ops) {
+      if (op.op === "clear") {
+        if (!reset) throw new Error("a clear op outside a reset page");
+        this.stmt.shadowClear.run();
+      } else if (reset) {
+        if (op.op === "put") this.stmt.shadowPut.run(op.collection, op.key, op.version, JSON.stringify(op.value));
+        else this.stmt.shadowDel.run(op.collection, op.key);
+      } else if (op.op === "put") {
+        this.stmt.put.run(op.collection, op.key, op.version, JSON.stringify(op.value));
+        if (wantChanges) changes.push(op);
+      } else if (this.stmt.del.run(op.collection, op.key).changes > 0 && wantChanges) {
+        changes.push(op);
+      }
+    }
+    if (!reset) {
+      this.stmt.setPosition.run(page.epoch, page.cursor, page.head);
+    } else if (page.more) {
+      this.stmt.setReset.run(reset.epoch, page.cursor, reset.head, page.head);
+    } else {
+      if (wantChanges) changes.push(...this.diff(page.cursor));
+      this.db.exec(
+        `ALTER TABLE rows RENAME TO rows_old; ALTER TABLE reset_rows RENAME TO rows; DROP TABLE rows_old; ${rowsTable("reset_rows")}`,
+      );
+      this.stmt.setReset.run(null, null, null, page.head);
+      this.stmt.setPosition.run(reset.epoch, page.cursor, page.head);
+    }
+    this.current = this.readState();
+    return { changes, reset: reset !== undefined && !page.more };
+  }
+
+  private diff(cursor: number): ChangeOp[] {
+    const puts: ChangeOp[] = this.stmt.diffPuts
+      .all()
+      .map((r) => ({ op: "put", collection: r.collection, key: r.key, version: r.version, value: JSON.parse(r.value) as Json }));
+    const dels: ChangeOp[] = this.stmt.diffDels.all().map((r) => ({ op: "del", collection: r.collection, key: r.key, version: cursor }));
+    return [...puts, ...dels];
+  }
+
+  private readState(): ReplicaState {
+    const row = this.stmt.state.get();
+    if (!row) throw new Error("replica state row is missing");
+    const reset =
+      row.reset_epoch !== null && row.reset_cursor !== null && row.reset_head !== null
+        ? { epoch: row.reset_epoch, cursor: row.reset_cursor, head: row.reset_head }
+        : undefined;
+    return { epoch: row.epoch ?? undefined, cursor: row.cursor ?? undefined, head: row.head, reset };
+  }
+}

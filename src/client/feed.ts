@@ -1,0 +1,128 @@
+/**
+ * The change feed as an async iterator of events, over either transport: the SSE
+ * `watch` endpoint or long-polls of `changes`. Both track the position (cursor, epoch,
+ * and the head of a reset that spans pages) from the pages they yield, so a consumer
+ * that handles each event before pulling the next always resumes where it stopped.
+ */
+import { VersoError } from "../protocol/errors.js";
+import type { Page } from "../protocol/types.js";
+import type { VersoClient } from "./http-client.js";
+import { SseParser } from "./sse.js";
+
+export type FeedEvent = { type: "changes"; page: Page } | { type: "progress"; head: number };
+
+export interface FeedPosition {
+  /** Last cursor applied; absent = nothing held, start with a reset. */
+  since?: number;
+  epoch?: string;
+  /** Set while a reset spans pages: the head of its first page. */
+  resetHead?: number;
+}
+
+export interface FeedOptions extends FeedPosition {
+  signal?: AbortSignal;
+  /** Ops per page (server default 1000). */
+  limit?: number;
+}
+
+export interface FollowOptions extends FeedOptions {
+  /** How long each long-poll waits for news. Default 25 s. */
+  waitMs?: number;
+}
+
+/** The position to ask from after a page has been applied. */
+export function advance(position: FeedPosition, page: Page): FeedPosition {
+  const resetHead = !page.more ? undefined : page.reset ? page.head : position.resetHead;
+  return { since: page.cursor, epoch: page.epoch, ...(resetHead !== undefined && { resetHead }) };
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || (error as Error | undefined)?.name === "AbortError";
+}
+
+/** Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts. */
+export async function* follow(client: VersoClient, region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+  const { signal } = options;
+  let position: FeedPosition = pick(options);
+  while (!signal?.aborted) {
+    let page: Page;
+    try {
+      page = await client.changes(
+        region,
+        {
+          ...position,
+          ...(options.limit !== undefined && { limit: options.limit }),
+          ...(position.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
+        },
+        signal,
+      );
+    } catch (error) {
+      if (isAbort(error, signal)) return;
+      throw error;
+    }
+    const moved = page.reset || page.ops.length > 0 || page.cursor !== position.since || page.epoch !== position.epoch;
+    position = advance(position, page);
+    yield moved ? { type: "changes", page } : { type: "progress", head: page.head };
+  }
+}
+
+/**
+ * Streams `GET /watch` (SSE). A dropped stream reconnects with `Last-Event-ID` after the
+ * client's backoff; after `retries` connections in a row that delivered nothing, the
+ * last error is thrown. A server without the endpoint fails the first connect with
+ * NotFoundError. Ends when `signal` aborts.
+ */
+export async function* watch(client: VersoClient, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
+  const { signal } = options;
+  let position: FeedPosition = pick(options);
+  let failures = 0;
+  const retries = client.retries;
+  while (!signal?.aborted) {
+    let delivered = false;
+    try {
+      const headers: Record<string, string> = { accept: "text/event-stream" };
+      if (position.since !== undefined && position.epoch !== undefined) headers["last-event-id"] = `${position.epoch}:${position.since}`;
+      const response = await client.send({
+        method: "GET",
+        path: `/v1/regions/${encodeURIComponent(region)}/watch`,
+        query: { ...position, ...(options.limit !== undefined && { limit: options.limit }) },
+        headers,
+        ...(signal && { signal }),
+      });
+      if (!response.body) throw new Error("watch response has no body");
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) {
+        for (const event of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+          if (event.event === "changes") {
+            const page = JSON.parse(event.data) as Page;
+            position = advance(position, page);
+            delivered = true;
+            yield { type: "changes", page };
+          } else if (event.event === "progress") {
+            delivered = true;
+            yield { type: "progress", head: (JSON.parse(event.data) as { head: number }).head };
+          }
+        }
+      }
+      if (!delivered) throw new Error("watch stream ended without events");
+    } catch (error) {
+      if (isAbort(error, signal)) return;
+      if (delivered) failures = 0;
+      // The first connect decides whether the endpoint exists; later errors are transient.
+      // Contract errors (no such endpoint, bad token…) do not heal by retrying; broken streams may.
+      if (failures >= retries || (error instanceof VersoError && error.code !== "internal")) throw error;
+      await client.backoff(failures++, signal);
+      continue;
+    }
+    failures = 0;
+  }
+}
+
+function pick(options: FeedPosition): FeedPosition {
+  return {
+    ...(options.since !== undefined && { since: options.since }),
+    ...(options.epoch !== undefined && { epoch: options.epoch }),
+    ...(options.resetHead !== undefined && { resetHead: options.resetHead }),
+  };
+}
