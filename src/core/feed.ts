@@ -21,6 +21,14 @@ export function needsReset(region: Region, since: number | undefined, epoch: str
   return resetHead === undefined || since > resetHead || resetHead < region.floor || resetHead > region.version;
 }
 
+/**
+ * The floor a page is cut against (see cutPage). A reader that continues resets with
+ * `resetHead` can resume below the floor, so its pages are cut as if there were none.
+ */
+export function cutFloor(region: Region, query: { resumableReset?: boolean }): number {
+  return query.resumableReset ? 0 : region.floor;
+}
+
 export type Cut =
   /** Everything after the cursor fit: the page ends at head. */
   | { kind: "all"; count: number }

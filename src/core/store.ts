@@ -60,6 +60,8 @@ export interface ChangesOptions {
   epoch?: string;
   /** While a reset spans pages: the head its first page reported (lets cursors below the floor continue). */
   resetHead?: number;
+  /** The caller continues resets with resetHead: reset pages may stop below the floor (see ChangesQuery). */
+  resumableReset?: boolean;
   limit?: number;
   /** Long-poll: wait up to this long for something newer than `since`. */
   waitMs?: number;
@@ -170,6 +172,7 @@ export class VersoStore {
       ...(options.since !== undefined && { since: checkVersionNumber("since", options.since) }),
       ...(options.epoch !== undefined && { epoch: options.epoch }),
       ...(options.resetHead !== undefined && { resetHead: checkVersionNumber("resetHead", options.resetHead) }),
+      ...(options.resumableReset && { resumableReset: true }),
     };
     const page = await this.storage.changes(query);
     const waitMs = Math.min(checkVersionNumber("waitMs", options.waitMs ?? 0), MAX_WAIT_MS);

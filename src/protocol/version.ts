@@ -4,11 +4,18 @@
  */
 export const PROTOCOL_HISTORY = [
   { version: 1, summary: "HTTP API v1: regions, rows, transactions, change pages, watch, compaction" },
+  {
+    version: 2,
+    summary: "resumable resets: the reader continues a paginated reset with resetHead, so reset pages stay within limit after compaction",
+  },
 ] as const;
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 1;
+export const PROTOCOL_MAX = 2;
 export const PROTOCOL_HEADER = "verso-protocol";
+
+/** The first protocol in which a reader continues paginated resets with `resetHead`. */
+export const RESUMABLE_RESET_PROTOCOL = 2;
 
 export function isSupportedProtocol(raw: string): boolean {
   if (!/^\d{1,6}$/.test(raw)) return false;

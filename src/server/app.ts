@@ -9,7 +9,7 @@ import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from
 import type { TokenStorage } from "../storage/token-storage.js";
 import { type Auth, installAuth } from "./auth.js";
 import { errorResponse } from "./error-mapping.js";
-import { header } from "./headers.js";
+import { header, requestProtocol } from "./headers.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
@@ -80,14 +80,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("verso-protocol", String(PROTOCOL_MAX));
     const asked = header(request.headers, PROTOCOL_HEADER);
     if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
+      reply.header(PROTOCOL_HEADER, String(PROTOCOL_MAX));
       throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
         min: PROTOCOL_MIN,
         max: PROTOCOL_MAX,
       });
     }
+    // The response speaks the protocol the request asked for.
+    reply.header(PROTOCOL_HEADER, String(requestProtocol(request.headers)));
   });
 
   app.setErrorHandler((error, _request, reply) => {

@@ -1,10 +1,20 @@
 /** Decoding of the request headers and query parameters the contract defines. */
 import { BadRequestError } from "../protocol/errors.js";
+import { PROTOCOL_HEADER, PROTOCOL_MIN } from "../protocol/version.js";
 import type { Expectation } from "../storage/storage.js";
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The protocol a request speaks: its Verso-Protocol header (checked by the app's hook),
+ * or 1 when absent, so plain scripts keep the behaviour of the first protocol.
+ */
+export function requestProtocol(headers: Record<string, string | string[] | undefined>): number {
+  const asked = header(headers, PROTOCOL_HEADER)?.trim();
+  return asked === undefined ? PROTOCOL_MIN : Number(asked);
 }
 
 /** `If-Match: "V"` (weak or bare also accepted) or `*`; `If-None-Match: *`. */

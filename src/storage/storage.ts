@@ -87,6 +87,12 @@ export interface ChangesQuery {
   epoch?: string;
   /** Set while a paginated reset continues: the head of the reset's first page (see needsReset). */
   resetHead?: number;
+  /**
+   * The reader continues resets with `resetHead` (protocol 2), so a reset page may stop
+   * below the floor and stay within `limit`. Otherwise the live rows at or below the
+   * floor come in one page: a cursor below the floor could not be continued.
+   */
+  resumableReset?: boolean;
   limit: number;
 }
 

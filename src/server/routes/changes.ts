@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { serializePage } from "../../core/page-json.js";
+import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
 import type { RouteContext } from "../app.js";
-import { intParam, stringParam } from "../headers.js";
+import { intParam, requestProtocol, stringParam } from "../headers.js";
 import type { Query, RegionParams } from "./params.js";
 
 export function changesRoutes(app: FastifyInstance, { store }: RouteContext): void {
@@ -18,6 +19,7 @@ export function changesRoutes(app: FastifyInstance, { store }: RouteContext): vo
       ...(limit !== undefined && { limit }),
       ...(waitMs !== undefined && { waitMs }),
       ...(resetHead !== undefined && { resetHead }),
+      resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
       signal: abortOnClose(reply.raw),
     });
     reply.type("application/json").header("cache-control", "no-store");

@@ -6,7 +6,7 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
-import { type Cut, cutPage, needsReset } from "../../core/feed.js";
+import { type Cut, cutFloor, cutPage, needsReset } from "../../core/feed.js";
 import type { Region } from "../../protocol/types.js";
 import type { ChangesQuery, RawPage, RawPageOp } from "../storage.js";
 import { type RegionRow, toRegion } from "./apply-command.js";
@@ -39,7 +39,7 @@ export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQue
       const cut = cutPage(
         feed.map((r) => r.version),
         query.limit,
-        region.floor,
+        cutFloor(region, query),
       );
       if (cut.kind !== "whole-version") return assemble(region, false, feed, cut);
     }
@@ -64,7 +64,7 @@ async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuer
       const cut = cutPage(
         rows.map((r) => r.version),
         query.limit,
-        region.floor,
+        cutFloor(region, query),
       );
       if (cut.kind === "whole-version")
         rows = (await client.query<FeedRow>(reset ? sql.liveUpTo : sql.changesUpTo, [regionRow.id, from, cut.version])).rows;

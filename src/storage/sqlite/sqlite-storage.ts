@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { compactionFloor } from "../../core/compaction.js";
 import { checkConditions, type RowState } from "../../core/conditions.js";
-import { cutPage, needsReset } from "../../core/feed.js";
+import { cutFloor, cutPage, needsReset } from "../../core/feed.js";
 import type { Region } from "../../protocol/types.js";
 import type {
   ChangesQuery,
@@ -252,7 +252,7 @@ export class SqliteStorage implements Storage {
       const cut = cutPage(
         rows.map((r) => r.version),
         query.limit,
-        region.floor,
+        cutFloor(region, query),
       );
       let cursor = region.version;
       let more = false;
