@@ -57,7 +57,7 @@ describe("SIGTERM", () => {
     await Promise.all(writes.map((w) => w.request.dispatched));
 
     server.child.kill("SIGTERM");
-    await server.logged(/SIGTERM: finishing in-flight requests/);
+    await server.stderr.waitFor(/SIGTERM: finishing in-flight requests/);
 
     // The long-poll is answered while the writes are still waiting for their bodies.
     const polled = await within(poll.reply, 5_000, "the long-poll's answer after SIGTERM");

@@ -1,5 +1,6 @@
-/** Starting `verso` as a real child process: a server (URL read from its log) or one CLI call. */
+/** Starting `verso` as a real child process: a server (URL read from its log), a running command, or one CLI call. */
 import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -12,10 +13,17 @@ function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function spawnVerso(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Run this bin/verso.js (see transpiled-bin.ts) instead of the sources through tsx. */
+  bin?: string;
+}
+
+function spawnVerso(args: string[], options: SpawnOptions = {}): ChildProcess {
+  const command = options.bin ? [options.bin] : ["--import", "tsx", ENTRY];
+  return spawn(process.execPath, [...command, ...args], {
     cwd: REPO_ROOT,
-    env: cleanEnv(env),
+    env: cleanEnv(options.env ?? {}),
     stdio: ["pipe", "pipe", "pipe"],
   });
 }
@@ -25,64 +33,88 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export interface ChildServer {
-  url: string;
-  child: ChildProcess;
-  /** Settles when the process has exited. */
-  exited: Promise<Exit>;
-  /** Everything the server logged so far. */
-  log: () => string;
-  /** Resolves when the server has logged a line matching `pattern`. */
-  logged: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+/** Output of a stream collected as text, with a way to await a pattern in it. */
+export interface Watched {
+  text: () => string;
+  /** Resolves with the first match of `pattern` once the output contains it. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
 }
 
-/** Starts `verso serve --port 0 ...` and resolves once it logs the URL it listens on. */
-export function startChildServer(args: string[], startupMs = 20_000): Promise<ChildServer> {
-  const child = spawnVerso(["serve", "--port", "0", ...args]);
-  let log = "";
+export function watch(stream: Readable | null, what: string): Watched {
+  let text = "";
   const watchers = new Set<() => void>();
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  const logged = (pattern: RegExp, timeoutMs = 10_000) =>
-    new Promise<void>((resolve, reject) => {
+  stream?.setEncoding("utf8");
+  stream?.on("data", (chunk: string) => {
+    text += chunk;
+    for (const check of [...watchers]) check();
+  });
+  const waitFor = (pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
-        if (!pattern.test(log)) return;
+        const match = pattern.exec(text);
+        if (!match) return;
         watchers.delete(check);
         clearTimeout(timer);
-        resolve();
+        resolve(match);
       };
       const timer = setTimeout(() => {
         watchers.delete(check);
-        reject(new Error(`server did not log ${pattern} within ${timeoutMs} ms:\n${log}`));
+        reject(new Error(`${what} did not show ${pattern} within ${timeoutMs} ms:\n${text}`));
       }, timeoutMs);
       watchers.add(check);
       check();
     });
-  child.stdout?.resume();
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    log += chunk;
-    for (const check of [...watchers]) check();
-  });
-  const server = { child, exited, log: () => log, logged };
-  const listening = logged(/serving http:\/\/\S+/, startupMs).then(() => {
-    const url = /serving (http:\/\/\S+)/.exec(log)?.[1] ?? "";
-    return { ...server, url };
-  });
-  const died = exited.then((exit) => {
-    throw new Error(`server exited before listening (${JSON.stringify(exit)}):\n${log}`);
-  });
-  return Promise.race([listening, died]).catch(async (error: unknown) => {
-    child.kill("SIGKILL");
-    await exited;
-    throw error;
-  });
+  return { text: () => text, waitFor };
 }
 
-/** Kills a server if it still runs and waits for it to be gone (for test cleanup). */
-export async function stopChild(server: ChildServer | undefined): Promise<void> {
-  if (!server) return;
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
-  await server.exited;
+export interface Running {
+  child: ChildProcess;
+  /** Settles when the process has exited and its output is read. */
+  exited: Promise<Exit>;
+  stdout: Watched;
+  stderr: Watched;
+}
+
+/** Starts `verso ARGS` and leaves it running. */
+export function startVerso(args: string[], options: SpawnOptions = {}): Running {
+  const child = spawnVerso(args, options);
+  // "close" rather than "exit": it comes once the output has been read to the end too.
+  const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    exited,
+    stdout: watch(child.stdout, `verso ${args[0]} (stdout)`),
+    stderr: watch(child.stderr, `verso ${args[0]} (stderr)`),
+  };
+}
+
+export interface ChildServer extends Running {
+  url: string;
+  /** Everything the server logged so far. */
+  log: () => string;
+}
+
+/** Starts `verso serve --port 0 ...` and resolves once it logs the URL it listens on. */
+export async function startChildServer(args: string[], startupMs = 20_000): Promise<ChildServer> {
+  const running = startVerso(["serve", "--port", "0", ...args]);
+  running.child.stdout?.resume();
+  const died = running.exited.then((exit) => {
+    throw new Error(`server exited before listening (${JSON.stringify(exit)}):\n${running.stderr.text()}`);
+  });
+  try {
+    const match = await Promise.race([running.stderr.waitFor(/serving (http:\/\/\S+)/, startupMs), died]);
+    return { ...running, url: match[1] ?? "", log: running.stderr.text };
+  } catch (error) {
+    await stopChild(running);
+    throw error;
+  }
+}
+
+/** Kills a process if it still runs and waits for it to be gone (for test cleanup). */
+export async function stopChild(running: Running | undefined): Promise<void> {
+  if (!running) return;
+  if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
+  await running.exited;
 }
 
 export interface CliResult extends Exit {
@@ -91,21 +123,11 @@ export interface CliResult extends Exit {
 }
 
 /** Runs one `verso ...` call to completion, optionally feeding stdin. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const child = spawnVerso(args, options.env);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  child.stdin?.end(options.input ?? "");
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+export async function runCli(args: string[], options: SpawnOptions & { input?: string } = {}): Promise<CliResult> {
+  const running = startVerso(args, options);
+  running.child.stdin?.end(options.input ?? "");
+  const exit = await running.exited;
+  return { ...exit, stdout: running.stdout.text(), stderr: running.stderr.text() };
 }
 
 /** `promise`, or a failure naming `what` if it takes longer than `ms`. */
