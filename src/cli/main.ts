@@ -2,6 +2,7 @@
 import { clientCommand, isClientCommand } from "./client-commands.js";
 import { clientOverview, commandHelp } from "./client-usage.js";
 import { UsageError } from "./durations.js";
+import { isReportable, reportFailure } from "./report.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 
 const HELP = new Set(["help", "--help", "-h"]);
@@ -45,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
     if (isClientCommand(command)) return await clientCommand(command, rest);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   } catch (error) {
+    // Commands with their own output format report these themselves; this is the rest (verso token).
+    if (isReportable(error)) return reportFailure(error, "human");
     const e = error as Error & { code?: string };
     if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
       const help = error instanceof UsageError ? error.help : 'run "verso help" for usage';

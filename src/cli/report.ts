@@ -3,8 +3,13 @@ import { VersoError } from "../protocol/errors.js";
 import type { CurrentRow, TxnFailure } from "../protocol/types.js";
 import type { Format } from "./output.js";
 
+/** Whether reportFailure knows how to show this error. */
+export function isReportable(error: unknown): boolean {
+  return error instanceof VersoError || networkFailure(error) !== undefined;
+}
+
 /** Prints a contract error or an unreachable server and returns exit code 1; rethrows anything else. */
-export function reportFailure(error: unknown, format: Format, server: string): number {
+export function reportFailure(error: unknown, format: Format, server?: string): number {
   if (error instanceof VersoError) {
     if (format === "json") process.stderr.write(`${JSON.stringify(error.toBody())}\n`);
     else process.stderr.write(`${[`verso: ${error.code} (${error.status}): ${error.message}`, ...details(error.extra)].join("\n")}\n`);
@@ -13,7 +18,7 @@ export function reportFailure(error: unknown, format: Format, server: string): n
   const reason = networkFailure(error);
   if (reason === undefined) throw error;
   process.stderr.write(
-    `verso: cannot reach the server at ${server} (${reason})\n` +
+    `verso: cannot reach the server${server ? ` at ${server}` : ""} (${reason})\n` +
       `  is "verso serve" running there? Point elsewhere with --server URL or VERSO_SERVER.\n`,
   );
   return 1;
