@@ -49,7 +49,9 @@ describe("kill -9 of the server", () => {
     for (const [round, killAfter] of KILL_AFTER.entries()) {
       server = await startChildServer(["--db", db]);
       const url = server.url;
-      await settle(url, promises, pending, (line) => t.diagnostic(`round ${round}: ${line}`));
+      await settle(url, promises, pending, (line) =>
+        t.diagnostic(`${round === 0 ? "first start" : `restart after kill ${round}`}: ${line}`),
+      );
       await replayAll(url, promises);
 
       const running = server;
@@ -60,7 +62,7 @@ describe("kill -9 of the server", () => {
     }
 
     server = await startChildServer(["--db", db]);
-    await settle(server.url, promises, pending, (line) => t.diagnostic(`final: ${line}`));
+    await settle(server.url, promises, pending, (line) => t.diagnostic(`restart after kill ${KILL_AFTER.length}: ${line}`));
     await replayAll(server.url, promises);
     t.diagnostic(`${promises.acked.length} acknowledged writes checked over ${KILL_AFTER.length} kills`);
   });

@@ -35,7 +35,8 @@ describe("SIGTERM", () => {
     assert.equal(before.status, 200);
 
     const poll = holdRequest(url, "GET", `/v1/regions/${REGION}/changes?since=${before.body.version}&waitMs=30000`, agent);
-    poll.reply.catch(() => {});
+    // A GET has no body to hold back: sent whole, it waits on the server side.
+    poll.finish().catch(() => {});
     await poll.dispatched;
     const writes = [
       { method: "PUT", path: row("in-flight"), key: "put-1", body: { replicas: 3 } as unknown },
