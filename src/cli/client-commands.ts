@@ -1,31 +1,23 @@
 /** The client commands: one per call of the contract, over HTTP. */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { advance, type FeedPosition } from "../client/feed.js";
 import { VersoClient } from "../client/http-client.js";
-import type { CompactRequest, Json, Page, TxnOp } from "../protocol/types.js";
+import type { CompactRequest, Page, TxnOp } from "../protocol/types.js";
+import { CLIENT_COMMANDS, type ClientOption, usageLine } from "./client-usage.js";
 import { UsageError } from "./durations.js";
-import { print, table } from "./output.js";
+import { condition, int, readJson } from "./inputs.js";
+import { type Format, print, table } from "./output.js";
+import { reportFailure } from "./report.js";
 
-export const CLIENT_USAGE = `client commands (all take --server URL, default $VERSO_SERVER or http://127.0.0.1:7070,
---token T or $VERSO_TOKEN, -o human|json, --idempotency-key K on writes):
-  verso regions
-  verso version REGION
-  verso next-version REGION
-  verso put REGION COLLECTION KEY VALUE   VALUE is JSON, @file or - (stdin); --if-match V | --if-absent
-  verso get REGION COLLECTION KEY         [--min-version N --timeout-ms T]
-  verso list REGION COLLECTION            [--after KEY --limit N]
-  verso delete REGION COLLECTION KEY      [--if-match V]
-  verso txn REGION OPS                    OPS is {"ops":[...]} or [...] as JSON, @file or -
-  verso changes REGION                    [--since V --epoch E --limit N --wait-ms W --follow]
-  verso compact REGION                    --retain-versions N | --before-version V`;
+const DEFAULT_SERVER = "http://127.0.0.1:7070";
 
 const OPTIONS = {
   server: { type: "string" },
   token: { type: "string" },
-  output: { type: "string", short: "o", default: "human" },
+  output: { type: "string", short: "o" },
   "idempotency-key": { type: "string" },
   "if-match": { type: "string" },
-  "if-absent": { type: "boolean", default: false },
+  "if-absent": { type: "boolean" },
   "min-version": { type: "string" },
   "timeout-ms": { type: "string" },
   after: { type: "string" },
@@ -33,10 +25,12 @@ const OPTIONS = {
   since: { type: "string" },
   epoch: { type: "string" },
   "wait-ms": { type: "string" },
-  follow: { type: "boolean", default: false },
+  follow: { type: "boolean" },
   "retain-versions": { type: "string" },
   "before-version": { type: "string" },
 } as const;
+
+const COMMON = new Set(["server", "token", "output"]);
 
 type Values = ReturnType<typeof parse>["values"];
 
@@ -44,25 +38,56 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 }
 
-export const CLIENT_COMMANDS = new Set(["regions", "version", "next-version", "put", "get", "list", "delete", "txn", "changes", "compact"]);
+export function isClientCommand(name: string): boolean {
+  return Object.hasOwn(CLIENT_COMMANDS, name);
+}
 
-export async function clientCommand(name: string, argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv);
-  const format = values.output;
-  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
+/** A usage mistake in one command: shows that command's usage line. */
+function misuse(name: string, problem: string): UsageError {
+  return new UsageError(`${name}: ${problem}\nusage: ${usageLine(name)}`, `run "verso help ${name}" for details`);
+}
+
+/** Runs a client command; resolves with its exit code (0, or 1 for a contract error or an unreachable server). */
+export async function clientCommand(name: string, argv: string[]): Promise<number> {
+  const spec = CLIENT_COMMANDS[name];
+  if (!spec) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw misuse(name, (error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  for (const option of Object.keys(values)) {
+    if (COMMON.has(option) || spec.options.includes(option as ClientOption)) continue;
+    throw misuse(name, `--${option} does not apply to ${name}`);
+  }
+  if (positionals.length !== spec.args.length) {
+    const expected = spec.args.length === 0 ? "no arguments" : spec.args.join(" ");
+    throw misuse(name, `expected ${expected}, got ${positionals.length} argument(s)`);
+  }
+  const format = values.output ?? "human";
+  if (format !== "human" && format !== "json") throw misuse(name, `-o must be human or json, got ${JSON.stringify(format)}`);
+  const server = values.server ?? process.env.VERSO_SERVER ?? DEFAULT_SERVER;
+  if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
+    throw misuse(name, `--server must be an http(s) URL like ${DEFAULT_SERVER}, got ${JSON.stringify(server)}`);
+  }
   const token = values.token ?? process.env.VERSO_TOKEN;
-  const client = new VersoClient({
-    server: values.server ?? process.env.VERSO_SERVER ?? "http://127.0.0.1:7070",
-    ...(token && { token }),
-  });
-  const args = (count: number, names: string) => {
-    if (positionals.length !== count) throw new UsageError(`usage: verso ${name} ${names}`);
-    return positionals as string[];
-  };
+  const client = new VersoClient({ server, ...(token && { token }) });
+  try {
+    await run(name, positionals, values, format, client);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) throw misuse(name, error.message);
+    return reportFailure(error, format, server);
+  }
+}
+
+async function run(name: string, args: string[], values: Values, format: Format, client: VersoClient): Promise<void> {
+  const [region = "", collection = "", key = "", value = ""] = args;
   const write = values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {};
   switch (name) {
     case "regions": {
-      args(0, "");
       const regions = await client.regions();
       return print(format, { regions }, () =>
         regions.length === 0
@@ -74,89 +99,91 @@ export async function clientCommand(name: string, argv: string[]): Promise<void>
       );
     }
     case "version": {
-      const [region = ""] = args(1, "REGION");
       const r = await client.region(region);
       return print(format, r, () => `${r.region}: version ${r.version}, floor ${r.floor}, epoch ${r.epoch || "(never written)"}`);
     }
     case "next-version": {
-      const [region = ""] = args(1, "REGION");
       const r = await client.nextVersion(region, write);
       return print(format, r, () => `${r.region}: version ${r.version}`);
     }
     case "put": {
-      const [region = "", collection = "", key = "", raw = ""] = args(4, "REGION COLLECTION KEY VALUE");
-      const r = await client.put(region, collection, key, readJson(raw, "VALUE"), { ...write, ...condition(values) });
+      const body = readJson(value, "VALUE");
+      const r = await client.put(region, collection, key, body, { ...write, ...condition(values["if-match"], values["if-absent"]) });
       return print(format, r, () => `${r.region} ${r.collection}/${r.key}: version ${r.version}`);
     }
     case "get": {
-      const [region = "", collection = "", key = ""] = args(3, "REGION COLLECTION KEY");
+      if (values["timeout-ms"] !== undefined && values["min-version"] === undefined) {
+        throw new UsageError("--timeout-ms only applies with --min-version");
+      }
       const r = await client.get(region, collection, key, {
-        ...(values["min-version"] && { minVersion: int(values["min-version"], "--min-version") }),
-        ...(values["timeout-ms"] && { timeoutMs: int(values["timeout-ms"], "--timeout-ms") }),
+        ...(values["min-version"] !== undefined && { minVersion: int(values["min-version"], "--min-version") }),
+        ...(values["timeout-ms"] !== undefined && { timeoutMs: int(values["timeout-ms"], "--timeout-ms") }),
       });
       return print(format, r, () => `${r.key} @ version ${r.version}\n${JSON.stringify(r.value, null, 2)}`);
     }
     case "list": {
-      const [region = "", collection = ""] = args(2, "REGION COLLECTION");
       const r = await client.list(region, collection, {
-        ...(values.after && { after: values.after }),
-        ...(values.limit && { limit: int(values.limit, "--limit") }),
+        ...(values.after !== undefined && { after: values.after }),
+        ...(values.limit !== undefined && { limit: int(values.limit, "--limit", 1) }),
       });
-      return print(format, r, () =>
-        [
-          table([["KEY", "VERSION", "VALUE"], ...r.rows.map((row) => [row.key, String(row.version), JSON.stringify(row.value)])]),
-          r.next ? `more: --after ${r.next}` : "",
-        ]
-          .filter(Boolean)
-          .join("\n"),
-      );
+      return print(format, r, () => {
+        if (r.rows.length === 0) return `no rows in ${region} ${collection}`;
+        const rows = table([
+          ["KEY", "VERSION", "VALUE"],
+          ...r.rows.map((row) => [row.key, String(row.version), JSON.stringify(row.value)]),
+        ]);
+        return r.next ? `${rows}\nmore: --after ${r.next}` : rows;
+      });
     }
     case "delete": {
-      const [region = "", collection = "", key = ""] = args(3, "REGION COLLECTION KEY");
-      const r = await client.delete(region, collection, key, { ...write, ...condition(values) });
+      const r = await client.delete(region, collection, key, { ...write, ...condition(values["if-match"], false) });
       return print(format, r, () => `${region} ${collection}/${key}: deleted at version ${r.version}`);
     }
     case "txn": {
-      const [region = "", raw = ""] = args(2, "REGION OPS");
-      const parsed = readJson(raw, "OPS");
-      const ops = (Array.isArray(parsed) ? parsed : (parsed as { ops?: unknown })?.ops) as TxnOp[];
-      const r = await client.transact(region, ops, write);
-      return print(format, r, () => `${region}: committed at version ${r.version}`);
+      const parsed = readJson(collection, "OPS");
+      const ops = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null ? parsed.ops : undefined;
+      if (!Array.isArray(ops)) throw new UsageError('OPS must be a JSON array of ops, or {"ops": [...]}');
+      const r = await client.transact(region, ops as TxnOp[], write);
+      return print(format, r, () => `${region}: committed ${ops.length} op(s) at version ${r.version}`);
     }
-    case "changes": {
-      const [region = ""] = args(1, "REGION");
-      let since = values.since !== undefined ? int(values.since, "--since") : undefined;
-      let epoch = values.epoch;
-      let resetHead: number | undefined;
-      for (;;) {
-        const waitMs = values["wait-ms"] ? int(values["wait-ms"], "--wait-ms") : values.follow ? 30_000 : undefined;
-        const page = await client.changes(region, {
-          ...(since !== undefined && { since }),
-          ...(epoch !== undefined && { epoch }),
-          ...(resetHead !== undefined && { resetHead }),
-          ...(values.limit && { limit: int(values.limit, "--limit") }),
-          ...(waitMs !== undefined && { waitMs }),
-        });
-        print(format, page, () => describePage(page));
-        if (!values.follow && !page.more) return;
-        if (page.reset) resetHead = page.head;
-        if (!page.more) resetHead = undefined;
-        since = page.cursor;
-        epoch = page.epoch;
-      }
-    }
+    case "changes":
+      return changes(region, values, format, client);
     case "compact": {
-      const [region = ""] = args(1, "REGION");
-      const request: CompactRequest | undefined =
-        values["retain-versions"] !== undefined && values["before-version"] === undefined
-          ? { retainVersions: int(values["retain-versions"], "--retain-versions") }
-          : values["before-version"] !== undefined && values["retain-versions"] === undefined
-            ? { beforeVersion: int(values["before-version"], "--before-version") }
-            : undefined;
-      if (!request) throw new UsageError("compact takes exactly one of --retain-versions N or --before-version V");
+      const retain = values["retain-versions"];
+      const before = values["before-version"];
+      if ((retain === undefined) === (before === undefined))
+        throw new UsageError("give exactly one of --retain-versions N or --before-version V");
+      const request: CompactRequest =
+        retain !== undefined
+          ? { retainVersions: int(retain, "--retain-versions") }
+          : { beforeVersion: int(before ?? "", "--before-version") };
       const r = await client.compact(region, request, write);
       return print(format, r, () => `${region}: floor ${r.floor}, purged ${r.purged} tombstone(s)`);
     }
+  }
+}
+
+/** Prints pages until the head; with --follow, long-polls for more forever. */
+async function changes(region: string, values: Values, format: Format, client: VersoClient): Promise<void> {
+  if (values.epoch !== undefined && values.since === undefined) throw new UsageError("--epoch only applies with --since");
+  let position: FeedPosition = {
+    ...(values.since !== undefined && { since: int(values.since, "--since") }),
+    ...(values.epoch !== undefined && { epoch: values.epoch }),
+  };
+  const limit = values.limit !== undefined ? int(values.limit, "--limit", 1) : undefined;
+  const askedWait = values["wait-ms"] !== undefined ? int(values["wait-ms"], "--wait-ms") : undefined;
+  for (let first = true; ; first = false) {
+    // Following starts with an immediate answer (where the feed stands), then long-polls.
+    const waitMs = values.follow ? (first ? 0 : (askedWait ?? 30_000)) : askedWait;
+    const page = await client.changes(region, {
+      ...position,
+      ...(limit !== undefined && { limit }),
+      ...(waitMs !== undefined && { waitMs }),
+    });
+    // While following, a long-poll that ended with nothing new is not worth a line.
+    if (first || format === "json" || page.ops.length > 0 || !values.follow) print(format, page, () => describePage(page));
+    if (!values.follow && !page.more) return;
+    position = advance(position, page);
   }
 }
 
@@ -168,25 +195,4 @@ function describePage(page: Page): string {
   });
   const summary = `-- ${page.reset ? "reset, " : ""}cursor ${page.cursor}, head ${page.head}${page.more ? ", more" : ""} (epoch ${page.epoch || "-"})`;
   return [...lines, summary].join("\n");
-}
-
-function condition(values: Values): { ifVersion?: number } {
-  if (values["if-absent"] && values["if-match"] !== undefined) throw new UsageError("use --if-match or --if-absent, not both");
-  if (values["if-absent"]) return { ifVersion: 0 };
-  if (values["if-match"] !== undefined) return { ifVersion: int(values["if-match"], "--if-match") };
-  return {};
-}
-
-function int(text: string, what: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a non-negative integer, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
-function readJson(raw: string, what: string): Json {
-  const text = raw === "-" ? readFileSync(0, "utf8") : raw.startsWith("@") ? readFileSync(raw.slice(1), "utf8") : raw;
-  try {
-    return JSON.parse(text) as Json;
-  } catch (error) {
-    throw new UsageError(`${what} is not valid JSON (${(error as Error).message}); quote it for the shell, e.g. '{"replicas": 3}'`);
-  }
 }

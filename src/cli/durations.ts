@@ -6,7 +6,14 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-/** A mistake in how the command was called: printed with the usage, exit code 2. */
+/** A mistake in how the command was called: printed with `help` (where to look next), exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+
+  constructor(
+    message: string,
+    readonly help = 'run "verso help" for usage',
+  ) {
+    super(message);
+  }
 }

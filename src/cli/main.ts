@@ -1,18 +1,98 @@
 /** `verso`: the server and a client for every call of the contract. */
-import { VersoError } from "../protocol/errors.js";
-import { AGENT_USAGE, agentCommand } from "./agent-command.js";
-import { CHECK_USAGE, checkOrderingCommand } from "./check-ordering-command.js";
-import { CLIENT_COMMANDS, CLIENT_USAGE, clientCommand } from "./client-commands.js";
+import { clientCommand, isClientCommand } from "./client-commands.js";
+import { clientOverview, commandHelp } from "./client-usage.js";
 import { UsageError } from "./durations.js";
-import { RESTATE_USAGE, restateCommand } from "./restate-command.js";
-import { SERVE_USAGE, serveCommand } from "./serve-command.js";
+import { isReportable, reportFailure } from "./report.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 
-const USAGE = `verso: versioned state for control planes and their edge agents
+const HELP = new Set(["help", "--help", "-h"]);
+
+/** Runs `verso ARGS`; resolves with the exit code, or -1 when a server keeps running. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  // `verso changes --follow | head` closes the pipe early: that ends the command, quietly.
+  process.stdout.once("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(0);
+  });
+  try {
+    if (command === undefined) {
+      process.stderr.write(`${await overview()}\n`);
+      return 2;
+    }
+    if (HELP.has(command)) {
+      process.stdout.write(`${await help(rest[0])}\n`);
+      return 0;
+    }
+    if (rest.some((arg) => arg === "--help" || arg === "-h")) {
+      process.stdout.write(`${await help(command)}\n`);
+      return 0;
+    }
+    if (command === "serve") {
+      // Loaded on demand: client commands start faster without the server's modules.
+      const { serveCommand } = await import("./serve-command.js");
+      await serveCommand(rest);
+      return -1;
+    }
+    if (command === "agent") {
+      const { agentCommand } = await import("./agent-command.js");
+      await agentCommand(rest);
+      return -1;
+    }
+    if (command === "check-ordering") {
+      const { checkOrderingCommand } = await import("./check-ordering-command.js");
+      return await checkOrderingCommand(rest);
+    }
+    if (command === "token") {
+      await tokenCommand(rest);
+      return 0;
+    }
+    if (command === "restate") {
+      // Loaded on demand, like serve: the Restate SDK is large.
+      const { restateCommand } = await import("./restate-command.js");
+      return (await restateCommand(rest)) ? -1 : 0;
+    }
+    if (isClientCommand(command)) return await clientCommand(command, rest);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  } catch (error) {
+    // Commands with their own output format report these themselves; this is the rest (verso token).
+    if (isReportable(error)) return reportFailure(error, "human");
+    const e = error as Error & { code?: string };
+    if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
+      const help = error instanceof UsageError ? error.help : 'run "verso help" for usage';
+      process.stderr.write(`verso: ${e.message}\n${help}\n`);
+      return 2;
+    }
+    if (e.code === "EADDRINUSE") {
+      process.stderr.write(`verso: ${e.message}; another server is using that port (pick one with --port, 0 = any free)\n`);
+      return 1;
+    }
+    process.stderr.write(`verso: ${e.message}\n`);
+    return 1;
+  }
+}
+
+async function help(topic: string | undefined): Promise<string> {
+  if (topic === undefined || topic === "help") return overview();
+  if (topic === "serve") return `usage: ${(await import("./serve-command.js")).SERVE_USAGE}`;
+  if (topic === "token") return TOKEN_USAGE;
+  if (topic === "agent") return (await import("./agent-command.js")).AGENT_USAGE;
+  if (topic === "check-ordering") return (await import("./check-ordering-command.js")).CHECK_USAGE;
+  if (topic === "restate") return (await import("./restate-command.js")).RESTATE_USAGE;
+  if (isClientCommand(topic)) return commandHelp(topic);
+  throw new UsageError(`no help for ${JSON.stringify(topic)}: not a command`);
+}
+
+async function overview(): Promise<string> {
+  const { SERVE_USAGE } = await import("./serve-command.js");
+  const { RESTATE_USAGE } = await import("./restate-command.js");
+  const { AGENT_USAGE } = await import("./agent-command.js");
+  const { CHECK_USAGE } = await import("./check-ordering-command.js");
+  return `verso: versioned state for control planes and their edge agents
 
 ${SERVE_USAGE}
 
-${CLIENT_USAGE}
+${clientOverview()}
 
 ${AGENT_USAGE}
 
@@ -21,51 +101,4 @@ ${TOKEN_USAGE}
 ${CHECK_USAGE}
 
 ${RESTATE_USAGE}`;
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    }
-    if (command === "serve") {
-      await serveCommand(rest);
-      return -1;
-    }
-    if (command === "agent") {
-      await agentCommand(rest);
-      return -1;
-    }
-    if (command === "token") {
-      await tokenCommand(rest);
-      return 0;
-    }
-    if (command === "restate") {
-      return (await restateCommand(rest)) ? -1 : 0;
-    }
-    if (command === "check-ordering") return await checkOrderingCommand(rest);
-    if (CLIENT_COMMANDS.has(command)) {
-      await clientCommand(command, rest);
-      return 0;
-    }
-    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  } catch (error) {
-    if (error instanceof VersoError) {
-      const extra = Object.keys(error.extra).length > 0 ? ` ${JSON.stringify(error.extra)}` : "";
-      process.stderr.write(`verso: ${error.code}: ${error.message}${extra}\n`);
-      return 1;
-    }
-    const e = error as Error & { code?: string };
-    if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`verso: ${e.message}\nrun "verso help" for usage\n`);
-      return 2;
-    }
-    if (e.cause && (e.cause as { code?: string }).code === "ECONNREFUSED") {
-      process.stderr.write(`verso: cannot reach the server (${(e.cause as Error).message}); is "verso serve" running?\n`);
-      return 1;
-    }
-    process.stderr.write(`verso: ${e.message}\n`);
-    return 1;
-  }
 }

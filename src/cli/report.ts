@@ -1,0 +1,48 @@
+/** How failures of client commands are shown: the contract's error code first, then its details. */
+import { VersoError } from "../protocol/errors.js";
+import type { CurrentRow, TxnFailure } from "../protocol/types.js";
+import type { Format } from "./output.js";
+
+/** Whether reportFailure knows how to show this error. */
+export function isReportable(error: unknown): boolean {
+  return error instanceof VersoError || networkFailure(error) !== undefined;
+}
+
+/** Prints a contract error or an unreachable server and returns exit code 1; rethrows anything else. */
+export function reportFailure(error: unknown, format: Format, server?: string): number {
+  if (error instanceof VersoError) {
+    if (format === "json") process.stderr.write(`${JSON.stringify(error.toBody())}\n`);
+    else process.stderr.write(`${[`verso: ${error.code} (${error.status}): ${error.message}`, ...details(error.extra)].join("\n")}\n`);
+    return 1;
+  }
+  const reason = networkFailure(error);
+  if (reason === undefined) throw error;
+  process.stderr.write(
+    `verso: cannot reach the server${server ? ` at ${server}` : ""} (${reason})\n` +
+      `  is "verso serve" running there? Point elsewhere with --server URL or VERSO_SERVER.\n`,
+  );
+  return 1;
+}
+
+function details(extra: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(extra)) {
+    if (name === "current") lines.push(`  current: ${describeCurrent(value as CurrentRow)}`);
+    else if (name === "failures" && Array.isArray(value)) {
+      for (const f of value as TxnFailure[])
+        lines.push(`  op ${f.index} (${f.collection}/${f.key}): current ${describeCurrent(f.current)}`);
+    } else lines.push(`  ${name}: ${JSON.stringify(value)}`);
+  }
+  return lines;
+}
+
+function describeCurrent(current: CurrentRow): string {
+  return current === null ? "absent" : `version ${current.version}, value ${JSON.stringify(current.value)}`;
+}
+
+/** fetch() fails with a TypeError whose cause says why the connection did not happen. */
+function networkFailure(error: unknown): string | undefined {
+  if (!(error instanceof TypeError) || error.message !== "fetch failed") return undefined;
+  const cause = error.cause as (Error & { code?: string; errors?: Error[] }) | undefined;
+  return cause?.errors?.[0]?.message ?? cause?.message ?? cause?.code ?? "network error";
+}
