@@ -1,0 +1,37 @@
+/**
+ * A server under test, run in its own process so that it does not share an event loop
+ * with autocannon. `verso <db> <full|normal> <maxBatch>` runs startServer over openStore;
+ * `bare` runs node:http answering a fixed JSON body (after reading the request body),
+ * the least any HTTP server does. Prints {"url": ...} once listening; stops on SIGTERM.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { openStore } from "../src/core/open-store.js";
+import { startServer } from "../src/server/serve.js";
+
+const [kind, path, synchronous, maxBatch] = process.argv.slice(2);
+
+function ready(url: string): void {
+  process.stdout.write(`${JSON.stringify({ url })}\n`);
+}
+
+if (kind === "verso") {
+  if (!path || (synchronous !== "full" && synchronous !== "normal")) throw new Error("usage: verso <db> <full|normal> <maxBatch>");
+  const store = await openStore({ path, synchronous, maxBatch: Number(maxBatch ?? 512), maintenanceIntervalMs: 0 });
+  const server = await startServer({ store, port: 0, log: () => {} });
+  process.on("SIGTERM", () => void server.stop().then(() => process.exit(0)));
+  ready(server.url);
+} else if (kind === "bare") {
+  const body = JSON.stringify({ region: "bench-1", collection: "deployments", key: "d1", version: 1 });
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+      response.end(body);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+} else {
+  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> | bare");
+}

@@ -1,0 +1,43 @@
+/** Timing helpers: closed-loop load for a fixed time, and medians over alternating runs. */
+import { performance } from "node:perf_hooks";
+
+/**
+ * `clients` loops each await `op` back to back until `ms` have passed; returns completed
+ * operations per second. With clients > 1 the operations are outstanding together, which
+ * is what lets group commit put them in one transaction.
+ */
+export async function closedLoop(clients: number, ms: number, op: (i: number) => unknown): Promise<number> {
+  let started = 0;
+  let done = 0;
+  const start = performance.now();
+  const end = start + ms;
+  const client = async () => {
+    while (performance.now() < end) {
+      await op(started++);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return (done / (performance.now() - start)) * 1000;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * Runs each measurement `runs` times, alternating which goes first so that drift in the
+ * machine's load (it is shared) falls on both sides; returns the median of each.
+ */
+export async function medians<K extends string>(runs: number, measure: Record<K, () => Promise<number>>): Promise<Record<K, number>> {
+  const keys = Object.keys(measure) as K[];
+  const samples = new Map<K, number[]>(keys.map((k) => [k, []]));
+  for (let run = 0; run < runs; run++) {
+    const order = run % 2 === 0 ? keys : [...keys].reverse();
+    for (const key of order) samples.get(key)?.push(await measure[key]());
+  }
+  return Object.fromEntries(keys.map((k) => [k, median(samples.get(k) ?? [])])) as Record<K, number>;
+}
