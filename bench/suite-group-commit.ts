@@ -23,8 +23,8 @@ export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
   try {
     for (const clients of [1, 8, 64]) {
       const load = (store: VersoStore) => () => closedLoop(clients, ms, (i) => store.put(REGION, COLLECTION, keyFor(i), VALUE));
-      for (const store of Object.values(stores)) await closedLoop(clients, ms / 5, (i) => store.put(REGION, COLLECTION, keyFor(i), VALUE));
-      const result = await medians(settings.runs, {
+      for (const store of Object.values(stores)) await closedLoop(clients, ms, (i) => store.put(REGION, COLLECTION, keyFor(i), VALUE));
+      const result = await medians(settings.inProcessRuns, {
         full: load(stores.full),
         fullSingle: load(stores.fullSingle),
         normal: load(stores.normal),
