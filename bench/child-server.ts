@@ -12,7 +12,7 @@ export interface ChildServer {
 }
 
 export async function startChild(args: string[]): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", TARGET, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", TARGET, ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = once(child, "exit");
   if (!child.stdout) throw new Error("child has no stdout");
   const lines = createInterface({ input: child.stdout });

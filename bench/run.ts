@@ -1,11 +1,12 @@
 /**
- * verso's benchmarks: `npm run bench [-- --only inprocess,http] [--quick] [--runs N]`.
+ * verso's benchmarks: `npm run bench [-- --only inprocess,http] [--quick] [--runs N] [--json FILE]`.
  * Every figure is a ratio against a baseline measured in the same run, so the numbers
  * say how much verso costs over what it is built on, on whatever machine runs them.
  */
+import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { type Figure, table } from "./figures.js";
+import { type Figure, ratio, table } from "./figures.js";
 import { settingsFor } from "./settings.js";
 import { feedSuite } from "./suite-feed.js";
 import { groupCommitSuite } from "./suite-group-commit.js";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     quick: { type: "boolean", default: false },
     runs: { type: "string" },
+    json: { type: "string" },
   },
 });
 
@@ -41,7 +43,8 @@ if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) {
 const settings = settingsFor(values.quick, runs);
 
 process.stdout.write(
-  `node ${process.version}, ${availableParallelism()} cores, ${settings.runs} run(s) per figure (median), ${settings.quick ? "quick" : "full"} mode\n`,
+  `node ${process.version}, ${availableParallelism()} cores, ${settings.quick ? "quick" : "full"} mode, medians of ` +
+    `${settings.inProcessRuns} samples per in-process figure and ${settings.runs} per HTTP or feed figure\n`,
 );
 const started = Date.now();
 const figures: Figure[] = [];
@@ -55,3 +58,7 @@ for (const name of chosen) {
 }
 process.stdout.write(`\n${table(figures)}\n\nratio = verso / baseline (throughput; above 1 is faster than the baseline)\n`);
 process.stdout.write(`total ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+if (values.json) {
+  const machine = { node: process.version, cores: availableParallelism(), quick: settings.quick, runs: settings.runs };
+  writeFileSync(values.json, `${JSON.stringify({ machine, figures: figures.map((f) => ({ ...f, ratio: ratio(f) })) }, null, 2)}\n`);
+}
