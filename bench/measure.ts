@@ -1,4 +1,4 @@
-/** Timing helpers: closed-loop load for a fixed time, and medians over alternating runs. */
+/** Timing helpers: closed-loop load for a fixed time, and comparisons over alternating runs. */
 import { performance } from "node:perf_hooks";
 
 /**
@@ -40,14 +40,34 @@ export function median(values: readonly number[]): number {
 
 /**
  * Runs each measurement `runs` times, alternating which goes first so that drift in the
- * machine's load (it is shared) falls on both sides; returns the median of each.
+ * machine's load (it is shared) falls on both sides; returns every sample, in run order.
  */
-export async function medians<K extends string>(runs: number, measure: Record<K, () => Promise<number>>): Promise<Record<K, number>> {
+export async function sample<K extends string>(runs: number, measure: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
   const keys = Object.keys(measure) as K[];
-  const samples = new Map<K, number[]>(keys.map((k) => [k, []]));
+  const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? keys : [...keys].reverse();
-    for (const key of order) samples.get(key)?.push(await measure[key]());
+    for (const key of order) samples[key].push(await measure[key]());
   }
-  return Object.fromEntries(keys.map((k) => [k, median(samples.get(k) ?? [])])) as Record<K, number>;
+  return samples;
+}
+
+/**
+ * Medians of two sides and the median of their per-run ratios. Samples of one run were
+ * taken next to each other, so a ratio per run cancels slow changes in the machine's
+ * load that a ratio of the two medians would not.
+ */
+export function compare(verso: readonly number[], baseline: readonly number[]): { verso: number; baseline: number; ratio: number } {
+  const ratios = verso.map((v, i) => v / (baseline[i] ?? Number.NaN));
+  return { verso: median(verso), baseline: median(baseline), ratio: median(ratios) };
+}
+
+/** Samples a verso side and a baseline side and compares them. */
+export async function versus(
+  runs: number,
+  verso: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<{ verso: number; baseline: number; ratio: number }> {
+  const samples = await sample(runs, { verso, baseline });
+  return compare(samples.verso, samples.baseline);
 }

@@ -6,7 +6,7 @@
 import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
 import type { Figure } from "./figures.js";
-import { closedLoop, medians } from "./measure.js";
+import { closedLoop, compare, sample } from "./measure.js";
 import type { Settings } from "./settings.js";
 import { tempDir } from "./temp.js";
 import { COLLECTION, keyFor, REGION, VALUE } from "./workload.js";
@@ -24,7 +24,7 @@ export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
     for (const clients of [1, 8, 64]) {
       const load = (store: VersoStore) => () => closedLoop(clients, ms, (i) => store.put(REGION, COLLECTION, keyFor(i), VALUE));
       for (const store of Object.values(stores)) await closedLoop(clients, ms, (i) => store.put(REGION, COLLECTION, keyFor(i), VALUE));
-      const result = await medians(settings.inProcessRuns, {
+      const result = await sample(settings.inProcessRuns, {
         full: load(stores.full),
         fullSingle: load(stores.fullSingle),
         normal: load(stores.normal),
@@ -35,16 +35,14 @@ export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
           name: `put c=${clients} group commit vs maxBatch 1`,
           synchronous: "FULL",
           unit: "ops/s",
-          verso: result.full,
-          baseline: result.fullSingle,
+          ...compare(result.full, result.fullSingle),
         },
         {
           suite: "groupcommit",
           name: `put c=${clients} NORMAL vs FULL (both grouped)`,
           synchronous: "NORMAL",
           unit: "ops/s",
-          verso: result.normal,
-          baseline: result.full,
+          ...compare(result.normal, result.full),
         },
       );
     }

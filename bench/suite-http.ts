@@ -7,7 +7,7 @@
 import { startChild } from "./child-server.js";
 import type { Figure, Sync } from "./figures.js";
 import { type HttpLoad, requestsPerSecond } from "./load-http.js";
-import { medians } from "./measure.js";
+import { compare, sample } from "./measure.js";
 import type { Settings } from "./settings.js";
 import { tempDir } from "./temp.js";
 import { COLLECTION, keyFor, REGION, VALUE } from "./workload.js";
@@ -24,20 +24,19 @@ export async function httpSuite(settings: Settings): Promise<Figure[]> {
   const [verso, bare, single] = servers;
   const figures: Figure[] = [];
   const c = settings.httpConnections;
-  const measure = async (urls: Record<string, string>, load: HttpLoad) => {
+  const measure = async (urls: Record<string, string>, load: HttpLoad): Promise<Record<string, number[]>> => {
     for (const url of Object.values(urls)) await requestsPerSecond(url, load, c, settings.httpWarmupSeconds);
-    return medians(
+    return sample(
       settings.runs,
       Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => requestsPerSecond(url, load, c, settings.httpSeconds)])),
     );
   };
-  const figure = (name: string, synchronous: Sync, result: { verso?: number | undefined; baseline?: number | undefined }): Figure => ({
+  const figure = (name: string, synchronous: Sync, verso: number[] = [], baseline: number[] = []): Figure => ({
     suite: "http",
     name,
     synchronous,
     unit: "req/s",
-    verso: result.verso ?? Number.NaN,
-    baseline: result.baseline ?? Number.NaN,
+    ...compare(verso, baseline),
   });
   try {
     if (!verso || !bare || !single) throw new Error("servers did not start");
@@ -45,15 +44,15 @@ export async function httpSuite(settings: Settings): Promise<Figure[]> {
       { verso: verso.url, baseline: bare.url },
       { method: "POST", path: () => `/v1/regions/${REGION}/next-version` },
     );
-    figures.push(figure(`POST next-version c=${c} vs bare node:http`, "FULL", nextVersion));
+    figures.push(figure(`POST next-version c=${c} vs bare node:http`, "FULL", nextVersion.verso, nextVersion.baseline));
     const put = await measure(
       { verso: verso.url, baseline: bare.url, single: single.url },
       { method: "PUT", path: (i) => `${ROWS}/${keyFor(i)}`, body: JSON.stringify(VALUE) },
     );
-    figures.push(figure(`PUT row c=${c} vs bare node:http`, "FULL", put));
-    figures.push(figure(`PUT row c=${c} group commit vs maxBatch 1`, "FULL", { verso: put.verso, baseline: put.single }));
+    figures.push(figure(`PUT row c=${c} vs bare node:http`, "FULL", put.verso, put.baseline));
+    figures.push(figure(`PUT row c=${c} group commit vs maxBatch 1`, "FULL", put.verso, put.single));
     const get = await measure({ verso: verso.url, baseline: bare.url }, { method: "GET", path: () => `${ROWS}/${keyFor(1)}` });
-    figures.push(figure(`GET row c=${c} vs bare node:http`, "-", get));
+    figures.push(figure(`GET row c=${c} vs bare node:http`, "-", get.verso, get.baseline));
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     temp.remove();

@@ -11,7 +11,7 @@ import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
 import type { Synchronous } from "../src/storage/sqlite/open-database.js";
 import type { Figure } from "./figures.js";
-import { closedLoop, medians } from "./measure.js";
+import { closedLoop, versus } from "./measure.js";
 import { RawSqlite } from "./raw-sqlite.js";
 import type { Settings } from "./settings.js";
 import { tempDir } from "./temp.js";
@@ -59,10 +59,11 @@ export async function inProcessSuite(settings: Settings): Promise<Figure[]> {
             await closedLoop(clients, ms, verso);
             await closedLoop(clients, ms, baseline);
             const clock = synchronous === "full" ? "wall" : "cpu";
-            const result = await medians(settings.inProcessRuns, {
-              verso: () => closedLoop(clients, ms, verso, clock),
-              baseline: () => closedLoop(clients, ms, baseline, clock),
-            });
+            const result = await versus(
+              settings.inProcessRuns,
+              () => closedLoop(clients, ms, verso, clock),
+              () => closedLoop(clients, ms, baseline, clock),
+            );
             figures.push({
               suite: "inprocess",
               name: `${name} c=${clients} vs raw SQL`,
