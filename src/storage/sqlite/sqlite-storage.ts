@@ -186,7 +186,8 @@ export class SqliteStorage implements Storage {
       }
       case "txn": {
         const current: Array<RowState | undefined> = command.ops.map((op) => {
-          if (!existing) return undefined;
+          // An unconditional put succeeds whatever the row holds: no need to read it.
+          if (!existing || (op.op === "put" && op.expect === undefined)) return undefined;
           const row = this.stmt.rowState.get(existing.id, op.collection, op.key);
           return row && { version: row.version, deleted: row.deleted === 1, valueJson: row.value };
         });

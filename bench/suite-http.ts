@@ -1,0 +1,61 @@
+/**
+ * Suite "http": verso's HTTP server (startServer over openStore, synchronous=FULL, group
+ * commit on) against a bare node:http server answering a fixed JSON body. Each server
+ * runs in its own process; autocannon runs here with the same connections and duration
+ * against both. PUT is also measured against verso with group commit off (maxBatch 1).
+ */
+import { startChild } from "./child-server.js";
+import type { Figure, Sync } from "./figures.js";
+import { type HttpLoad, requestsPerSecond } from "./load-http.js";
+import { compare, sample } from "./measure.js";
+import type { Settings } from "./settings.js";
+import { tempDir } from "./temp.js";
+import { COLLECTION, keyFor, REGION, VALUE } from "./workload.js";
+
+const ROWS = `/v1/regions/${REGION}/collections/${COLLECTION}/rows`;
+
+export async function httpSuite(settings: Settings): Promise<Figure[]> {
+  const temp = tempDir();
+  const servers = await Promise.all([
+    startChild(["verso", temp.file("verso.db"), "full", "512"]),
+    startChild(["bare"]),
+    startChild(["verso", temp.file("single.db"), "full", "1"]),
+  ]);
+  const [verso, bare, single] = servers;
+  const figures: Figure[] = [];
+  const c = settings.httpConnections;
+  const measure = async (urls: Record<string, string>, load: HttpLoad): Promise<Record<string, number[]>> => {
+    for (const url of Object.values(urls)) await requestsPerSecond(url, load, c, settings.httpWarmupSeconds);
+    return sample(
+      settings.runs,
+      Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, () => requestsPerSecond(url, load, c, settings.httpSeconds)])),
+    );
+  };
+  const figure = (name: string, synchronous: Sync, verso: number[] = [], baseline: number[] = []): Figure => ({
+    suite: "http",
+    name,
+    synchronous,
+    unit: "req/s",
+    ...compare(verso, baseline),
+  });
+  try {
+    if (!verso || !bare || !single) throw new Error("servers did not start");
+    const nextVersion = await measure(
+      { verso: verso.url, baseline: bare.url },
+      { method: "POST", path: () => `/v1/regions/${REGION}/next-version` },
+    );
+    figures.push(figure(`POST next-version c=${c} vs bare node:http`, "FULL", nextVersion.verso, nextVersion.baseline));
+    const put = await measure(
+      { verso: verso.url, baseline: bare.url, single: single.url },
+      { method: "PUT", path: (i) => `${ROWS}/${keyFor(i)}`, body: JSON.stringify(VALUE) },
+    );
+    figures.push(figure(`PUT row c=${c} vs bare node:http`, "FULL", put.verso, put.baseline));
+    figures.push(figure(`PUT row c=${c} group commit vs maxBatch 1`, "FULL", put.verso, put.single));
+    const get = await measure({ verso: verso.url, baseline: bare.url }, { method: "GET", path: () => `${ROWS}/${keyFor(1)}` });
+    figures.push(figure(`GET row c=${c} vs bare node:http`, "-", get.verso, get.baseline));
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    temp.remove();
+  }
+  return figures;
+}
