@@ -7,7 +7,7 @@ import type { VersoStore } from "../src/core/store.js";
 import type { Page } from "../src/protocol/types.js";
 
 /** Reads the whole feed from scratch like an agent: returns the state built and how many pages it took. */
-async function bootstrap(store: VersoStore, region: string, limit: number, maxPages: number) {
+async function bootstrap(store: VersoStore, region: string, limit: number, maxPages: number, resumableReset = true) {
   const state = new Map<string, unknown>();
   let since: number | undefined;
   let epoch: string | undefined;
@@ -18,6 +18,7 @@ async function bootstrap(store: VersoStore, region: string, limit: number, maxPa
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),
       ...(resetHead !== undefined && { resetHead }),
+      resumableReset,
     });
     for (const op of page.ops) {
       if (op.op === "clear") state.clear();
@@ -54,6 +55,10 @@ describe("paginated reset below the floor", () => {
       const { state, pages } = await bootstrap(store, "r", 10, 20);
       assert.deepEqual(state, await liveRows(store, "r"));
       assert.equal(pages, 3);
+      // A protocol 1 reader cannot continue below the floor: it gets the compacted prefix whole.
+      const plain = await bootstrap(store, "r", 10, 20, false);
+      assert.deepEqual(plain.state, await liveRows(store, "r"));
+      assert.equal(plain.pages, 1);
     } finally {
       await store.close();
     }
