@@ -19,6 +19,10 @@ export interface ServeOptions {
   adminToken?: string | undefined;
   tokens?: TokenStorage;
   tokenCacheMs?: number;
+  /** Idle time after which a watch stream sends a `progress` event (default 15 s). */
+  heartbeatMs?: number;
+  /** Unsent bytes past which a watch consumer is cut off (default 1 MiB). */
+  watchBufferBytes?: number;
 }
 
 export interface RunningServer {
@@ -39,6 +43,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.maxRequestBytes && { maxRequestBytes: options.maxRequestBytes }),
     ...(options.tokens && { tokens: options.tokens }),
     ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
+    ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
+    ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.
@@ -54,7 +60,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      // Waiting readers are answered first, so closing the listener does not wait on them.
+      // Waiting readers are answered and watch streams end first, so closing the
+      // listener does not wait on them.
       options.store.notifier.close();
       closing = true;
       // A response already on its way when stop() began is not marked; its connection
