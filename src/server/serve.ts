@@ -8,6 +8,7 @@ import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { buildApp } from "./app.js";
 import { checkBind } from "./bind-policy.js";
+import { trackSpareConnections } from "./spare-connections.js";
 
 export interface ServeOptions {
   store: VersoStore;
@@ -53,6 +54,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");
   });
+  const spares = trackSpareConnections(app.server);
   await app.listen({ host, port: options.port ?? 7070 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
@@ -67,7 +69,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // A response already on its way when stop() began is not marked; its connection
       // is dropped right after it instead of idling.
       app.server.keepAliveTimeout = 1;
-      await app.close();
+      const closed = app.close();
+      spares.closeAll();
+      await closed;
       await options.store.close();
     })();
     return stopping;
