@@ -1,6 +1,7 @@
 /**
  * One watch connection: feed pages pumped into an SSE response. Commits wake it through
- * the store's head notifier, so an idle watcher costs a timer and no database reads.
+ * the store's head notifier, so between heartbeats an idle watcher costs a timer and no
+ * database reads; reads after a commit are shared with the other watchers (SharedFeed).
  *
  * Flow control, so that no consumer can hold up writers or other watchers:
  * - a catch-up (pages with `more`) sends the next page once the previous one has left
@@ -12,12 +13,15 @@
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { serializePage } from "../core/page-json.js";
+import type { SharedFeed } from "../core/shared-feed.js";
 import type { VersoStore } from "../core/store.js";
 import type { RawPage } from "../storage/storage.js";
 import { eventId, sseEvent } from "./sse.js";
 
 export interface WatchStreamOptions {
   store: VersoStore;
+  /** Reads shared with the other watchers of this server. */
+  feed: SharedFeed;
   region: string;
   response: ServerResponse;
   /** Idle time after which a `progress` event is sent. */
@@ -29,6 +33,18 @@ export interface WatchStreamOptions {
 
 /** Why a stream ended: the client left, it was cut off as too slow, the server stopped, or a read failed. */
 export type StreamEnd = "client-gone" | "cut-off" | "stopped" | "failed";
+
+/** Watchers woken together share their page objects: each page is framed once, not once per watcher. */
+const framed = new WeakMap<RawPage, string>();
+
+function changesEvent(page: RawPage): string {
+  let text = framed.get(page);
+  if (text === undefined) {
+    text = sseEvent("changes", serializePage(page), eventId(page));
+    framed.set(page, text);
+  }
+  return text;
+}
 
 export class WatchStream {
   /** Fires when the stream must end, whatever the reason; every wait listens to it. */
@@ -84,14 +100,14 @@ export class WatchStream {
   }
 
   private async run(first: RawPage, since: number | undefined, epoch: string | undefined): Promise<void> {
-    const { store, region } = this.options;
+    const { region } = this.options;
     let page = first;
     let cursor = since;
     let knownEpoch = epoch;
     let announced = false;
     while (!this.ended) {
       if (page.reset || page.ops.length > 0 || page.cursor !== cursor) {
-        if (!this.send(sseEvent("changes", serializePage(page), eventId(page)))) return;
+        if (!this.send(changesEvent(page))) return;
         cursor = page.cursor;
         knownEpoch = page.epoch;
         announced = true;
@@ -107,17 +123,25 @@ export class WatchStream {
         announced = true;
       }
       const target = page.cursor + 1;
-      while (!(await store.waitForVersion(region, target, this.options.heartbeatMs, this.ending.signal))) {
+      while (!(await this.waitForHead(target, this.ending.signal))) {
         if (this.ended) return;
-        if (!this.progress((await store.getVersion(region)).version)) return;
+        if (!this.progress(await this.options.feed.head(region))) return;
       }
+      // The commit's writers are answered in this turn; the fan-out follows in the next.
+      await nextTurn();
       if (this.ended) return;
       page = await this.read(page.cursor, knownEpoch);
     }
   }
 
   private read(since: number, epoch: string | undefined): Promise<RawPage> {
-    return this.options.store.changesRaw(this.options.region, { since, ...(epoch !== undefined && { epoch }) });
+    return this.options.feed.changes(this.options.region, since, epoch);
+  }
+
+  /** Resolves true once the region's head reaches `target`; false after a heartbeat interval or on abort. */
+  private waitForHead(target: number, signal: AbortSignal): Promise<boolean> {
+    const { store, feed, region, heartbeatMs } = this.options;
+    return store.notifier.waitFor(region, target, heartbeatMs, () => feed.head(region), signal);
   }
 
   private progress(head: number): boolean {
@@ -143,7 +167,7 @@ export class WatchStream {
    * Always yields, so a long catch-up never monopolises the event loop.
    */
   private async pace(head: number): Promise<void> {
-    const { response, store, region } = this.options;
+    const { response } = this.options;
     if (!response.writableNeedDrain) return void (await nextTurn());
     const drained = new AbortController();
     const onDrain = () => drained.abort();
@@ -151,7 +175,7 @@ export class WatchStream {
     try {
       const signal = AbortSignal.any([drained.signal, this.ending.signal]);
       while (!this.ended && !signal.aborted) {
-        if (await store.waitForVersion(region, head + 1, this.options.heartbeatMs, signal)) return;
+        if (await this.waitForHead(head + 1, signal)) return;
       }
     } finally {
       response.off("drain", onDrain);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { SharedFeed } from "../../core/shared-feed.js";
 import type { RouteContext } from "../app.js";
 import { header, intParam, stringParam } from "../headers.js";
 import { parseEventId } from "../sse.js";
@@ -11,6 +12,8 @@ import type { Query, RegionParams } from "./params.js";
  */
 export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
   const open = new Set<WatchStream>();
+  const feed = new SharedFeed(store);
+  app.addHook("onClose", async () => feed.close());
 
   // Streams never finish on their own; end them before the server waits for open requests.
   app.addHook("preClose", async () => {
@@ -26,7 +29,7 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
     const epoch = resumed ? resumed.epoch : stringParam(request.query, "epoch");
     const region = request.params.region;
     // Read before committing to a stream, so bad input still gets its 4xx as JSON.
-    const first = await store.changesRaw(region, { ...(since !== undefined && { since }), ...(epoch !== undefined && { epoch }) });
+    const first = await feed.changes(region, since, epoch);
 
     reply.hijack();
     const response = reply.raw;
@@ -36,7 +39,7 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
       "cache-control": "no-store",
       "x-accel-buffering": "no",
     });
-    const stream = new WatchStream({ store, region, response, heartbeatMs, bufferBytes: watchBufferBytes, log }, first, since, epoch);
+    const stream = new WatchStream({ store, feed, region, response, heartbeatMs, bufferBytes: watchBufferBytes, log }, first, since, epoch);
     open.add(stream);
     void stream.done.then(() => open.delete(stream));
   });
