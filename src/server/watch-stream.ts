@@ -65,6 +65,8 @@ export class WatchStream {
     const { response } = options;
     response.once("close", () => this.end("client-gone"));
     response.on("error", () => this.end("client-gone"));
+    // The client may have left while the first page was being read.
+    if (response.destroyed) this.end("client-gone");
     this.done = this.run(first, since, epoch).then(
       () => this.finish(),
       (error: unknown) => {

@@ -22,7 +22,8 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
     await Promise.all(streams.map((s) => s.done));
   });
 
-  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/watch", async (request, reply) => {
+  // No automatic HEAD route: a stream without a body would only hold a connection open.
+  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/watch", { exposeHeadRoute: false }, async (request, reply) => {
     const lastEventId = header(request.headers, "last-event-id");
     const resumed = lastEventId !== undefined && lastEventId.trim() !== "" ? parseEventId(lastEventId) : undefined;
     const since = resumed ? resumed.cursor : intParam(request.query, "since");
