@@ -112,10 +112,13 @@ describe("faults with real processes", () => {
       if (del) keys.delete(key);
       else keys.add(key);
       const idempotencyKey = `w-${n}`;
+      // Built once: a retry must resend the same request, or a write that committed before
+      // a kill would answer 422 idempotency_key_reused for ever.
+      const value = { n, at: Date.now() };
       for (;;) {
         try {
           if (del) await client.delete(region, "c", key, { idempotencyKey });
-          else await client.put(region, "c", key, { n, at: Date.now() }, { idempotencyKey });
+          else await client.put(region, "c", key, value, { idempotencyKey });
           written++;
           return;
         } catch (error) {
