@@ -6,6 +6,7 @@
  * commits it has been woken for.
  */
 import type { RawPage } from "../storage/storage.js";
+import type { FeedPosition } from "./feed-position.js";
 import type { VersoStore } from "./store.js";
 
 interface RegionReads {
@@ -30,15 +31,21 @@ export class SharedFeed {
     });
   }
 
-  /** One page of changes, as `store.changesRaw` would answer (default limit, no wait). */
-  changes(region: string, since: number | undefined, epoch: string | undefined): Promise<RawPage> {
+  /** One page of changes, as `store.changesRaw` would answer (no wait). */
+  changes(region: string, position: FeedPosition, limit?: number): Promise<RawPage> {
     const reads = this.reads(region);
+    const { since, epoch, resetHead } = position;
     // An empty epoch is not checked, exactly like an absent one.
-    const key = `${since ?? ""}:${epoch ?? ""}`;
+    const key = `${since ?? ""}:${epoch ?? ""}:${resetHead ?? ""}:${limit ?? ""}`;
     let page = reads.pages.get(key);
     if (!page) {
       const generation = reads.generation;
-      page = this.store.changesRaw(region, { ...(since !== undefined && { since }), ...(epoch && { epoch }) });
+      page = this.store.changesRaw(region, {
+        ...(since !== undefined && { since }),
+        ...(epoch && { epoch }),
+        ...(resetHead !== undefined && { resetHead }),
+        ...(limit !== undefined && { limit }),
+      });
       reads.pages.set(key, page);
       // The page also tells the head, which every watcher asks for when it goes back to waiting.
       page.then(

@@ -12,6 +12,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { advance, type FeedPosition } from "../core/feed-position.js";
 import { serializePage } from "../core/page-json.js";
 import type { SharedFeed } from "../core/shared-feed.js";
 import type { VersoStore } from "../core/store.js";
@@ -28,6 +29,8 @@ export interface WatchStreamOptions {
   heartbeatMs: number;
   /** Unsent bytes past which the consumer counts as stalled and is cut off. */
   bufferBytes: number;
+  /** Ops per page, as asked; absent = the feed's default. */
+  limit?: number;
   log: (line: string) => void;
 }
 
@@ -53,21 +56,20 @@ export class WatchStream {
   readonly done: Promise<StreamEnd>;
 
   /**
-   * `first` is the page already read for the request (read before the response was
-   * committed, so that bad input could still get a 4xx); `since`/`epoch` as asked.
+   * `first` is the page already read for the request at `start` (read before the
+   * response was committed, so that bad input could still get a 4xx).
    */
   constructor(
     private readonly options: WatchStreamOptions,
     first: RawPage,
-    since: number | undefined,
-    epoch: string | undefined,
+    start: FeedPosition,
   ) {
     const { response } = options;
     response.once("close", () => this.end("client-gone"));
     response.on("error", () => this.end("client-gone"));
     // The client may have left while the first page was being read.
     if (response.destroyed) this.end("client-gone");
-    this.done = this.run(first, since, epoch).then(
+    this.done = this.run(first, start).then(
       () => this.finish(),
       (error: unknown) => {
         if (this.endReason === undefined) options.log(`watch ${options.region}: ${(error as Error)?.stack ?? String(error)}`);
@@ -101,22 +103,21 @@ export class WatchStream {
     return this.endReason ?? "stopped";
   }
 
-  private async run(first: RawPage, since: number | undefined, epoch: string | undefined): Promise<void> {
+  private async run(first: RawPage, start: FeedPosition): Promise<void> {
     const { region } = this.options;
     let page = first;
-    let cursor = since;
-    let knownEpoch = epoch;
+    let position = start;
     let announced = false;
     while (!this.ended) {
-      if (page.reset || page.ops.length > 0 || page.cursor !== cursor) {
+      const news = page.reset || page.ops.length > 0 || page.cursor !== position.since;
+      position = advance(position, page);
+      if (news) {
         if (!this.send(changesEvent(page))) return;
-        cursor = page.cursor;
-        knownEpoch = page.epoch;
         announced = true;
         if (page.more) {
           await this.pace(page.head);
           if (this.ended) return;
-          page = await this.read(cursor, knownEpoch);
+          page = await this.read(position);
           continue;
         }
       } else if (!announced) {
@@ -132,12 +133,12 @@ export class WatchStream {
       // The commit's writers are answered in this turn; the fan-out follows in the next.
       await nextTurn();
       if (this.ended) return;
-      page = await this.read(page.cursor, knownEpoch);
+      page = await this.read(position);
     }
   }
 
-  private read(since: number, epoch: string | undefined): Promise<RawPage> {
-    return this.options.feed.changes(this.options.region, since, epoch);
+  private read(position: FeedPosition): Promise<RawPage> {
+    return this.options.feed.changes(this.options.region, position, this.options.limit);
   }
 
   /** Resolves true once the region's head reaches `target`; false after a heartbeat interval or on abort. */

@@ -38,13 +38,13 @@ describe("SharedFeed", () => {
       await store.put("r", "c", "k", 1);
       await nextTurn();
       reads.changes = 0;
-      const pages = await Promise.all(Array.from({ length: 50 }, () => feed.changes("r", 0, undefined)));
+      const pages = await Promise.all(Array.from({ length: 50 }, () => feed.changes("r", { since: 0 })));
       assert.equal(reads.changes, 1);
       assert.ok(pages.every((p) => p === pages[0]));
-      await feed.changes("r", 1, undefined);
+      await feed.changes("r", { since: 1 });
       assert.equal(reads.changes, 2, "another cursor is another read");
       await nextTurn();
-      await feed.changes("r", 0, undefined);
+      await feed.changes("r", { since: 0 });
       assert.equal(reads.changes, 3, "nothing is kept past the turn");
     } finally {
       feed.close();
@@ -59,7 +59,7 @@ describe("SharedFeed", () => {
       await store.put("r", "c", "a", 1);
       // Within one turn: read, commit, read again. better-sqlite3 commits synchronously,
       // so the whole sequence stays inside the turn unless something awaits a timer.
-      const before = await feed.changes("r", 0, undefined);
+      const before = await feed.changes("r", { since: 0 });
       assert.equal(await feed.head("r"), 1);
       const regionReads = reads.region;
       assert.equal(await feed.head("r"), 1);
@@ -67,7 +67,7 @@ describe("SharedFeed", () => {
       await store.storage.write([
         { kind: "txn", form: "put", region: "r", ops: [{ op: "put", collection: "c", key: "b", valueJson: "2" }] },
       ]);
-      const after = await feed.changes("r", 0, undefined);
+      const after = await feed.changes("r", { since: 0 });
       assert.notEqual(after, before);
       assert.equal(after.cursor, 2);
       assert.equal(await feed.head("r"), 2);

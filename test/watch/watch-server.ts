@@ -20,6 +20,7 @@ export interface TestServer {
 export interface TestServerOptions {
   heartbeatMs?: number;
   watchBufferBytes?: number;
+  adminToken?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -32,6 +33,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     log: (line) => logs.push(line),
     heartbeatMs: options.heartbeatMs ?? 60_000,
     ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
+    ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
   });
   return {
     url: server.url,

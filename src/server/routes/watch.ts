@@ -8,7 +8,8 @@ import type { Query, RegionParams } from "./params.js";
 
 /**
  * `GET /v1/regions/{r}/watch?since=V&epoch=E`: the change feed as Server-Sent Events.
- * `Last-Event-ID` (sent back by a reconnecting reader) wins over the query.
+ * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since` and `epoch`;
+ * `resetHead` and `limit` mean what they mean for `/changes`.
  */
 export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
   const open = new Set<WatchStream>();
@@ -16,7 +17,9 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
   app.addHook("onClose", async () => feed.close());
 
   // Streams never finish on their own; end them before the server waits for open requests.
+  let closing = false;
   app.addHook("preClose", async () => {
+    closing = true;
     const streams = [...open];
     for (const stream of streams) stream.stop();
     await Promise.all(streams.map((s) => s.done));
@@ -28,9 +31,17 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
     const resumed = lastEventId !== undefined && lastEventId.trim() !== "" ? parseEventId(lastEventId) : undefined;
     const since = resumed ? resumed.cursor : intParam(request.query, "since");
     const epoch = resumed ? resumed.epoch : stringParam(request.query, "epoch");
+    // As for /changes: the head of a reset whose pages the reader is still applying, and the page size.
+    const resetHead = intParam(request.query, "resetHead");
+    const limit = intParam(request.query, "limit");
+    const start = {
+      ...(since !== undefined && { since }),
+      ...(epoch !== undefined && { epoch }),
+      ...(resetHead !== undefined && { resetHead }),
+    };
     const region = request.params.region;
     // Read before committing to a stream, so bad input still gets its 4xx as JSON.
-    const first = await feed.changes(region, since, epoch);
+    const first = await feed.changes(region, start, limit);
 
     reply.hijack();
     const response = reply.raw;
@@ -40,7 +51,19 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
       "cache-control": "no-store",
       "x-accel-buffering": "no",
     });
-    const stream = new WatchStream({ store, feed, region, response, heartbeatMs, bufferBytes: watchBufferBytes, log }, first, since, epoch);
+    const options = {
+      store,
+      feed,
+      region,
+      response,
+      heartbeatMs,
+      bufferBytes: watchBufferBytes,
+      log,
+      ...(limit !== undefined && { limit }),
+    };
+    const stream = new WatchStream(options, first, start);
+    // A request that arrives on an open connection while the server closes ends at once.
+    if (closing) stream.stop();
     open.add(stream);
     void stream.done.then(() => open.delete(stream));
   });
