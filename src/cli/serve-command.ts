@@ -23,7 +23,9 @@ export const SERVE_USAGE = `verso serve [options]
   --idempotency-retention DUR  how long Idempotency-Key replays last (default 24h)
   --max-request-bytes N        largest request body (default 16777216)
   --admin-token T              turns authentication on (default $VERSO_ADMIN_TOKEN; prefer the variable:
-                               arguments show in ps). Without it verso serves loopback hosts only`;
+                               arguments show in ps). Without it verso serves loopback hosts only
+  --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
+  --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -43,6 +45,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "idempotency-retention": { type: "string", default: "24h" },
       "max-request-bytes": { type: "string" },
       "admin-token": { type: "string" },
+      heartbeat: { type: "string", default: "15s" },
+      "watch-buffer-bytes": { type: "string" },
     },
     strict: true,
   });
@@ -63,6 +67,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(poolSize) || poolSize < 2) throw new UsageError(`--pg-pool must be an integer >= 2, got ${values["pg-pool"]}`);
   const notify = values["pg-notify"];
   if (notify !== "in-transaction" && notify !== "after-commit") throw new UsageError("--pg-notify must be in-transaction or after-commit");
+  const heartbeatMs = parseDuration(values.heartbeat);
+  if (heartbeatMs < 1) throw new UsageError("--heartbeat must be at least 1ms");
+  const watchBufferBytes = values["watch-buffer-bytes"] === undefined ? undefined : Number(values["watch-buffer-bytes"]);
+  if (watchBufferBytes !== undefined && (!Number.isSafeInteger(watchBufferBytes) || watchBufferBytes < 1)) {
+    throw new UsageError(`--watch-buffer-bytes must be a positive integer, got ${values["watch-buffer-bytes"]}`);
+  }
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
     path: values.db,
@@ -87,7 +97,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     port,
     log,
     adminToken,
+    heartbeatMs,
     ...(values["max-request-bytes"] && { maxRequestBytes: Number(values["max-request-bytes"]) }),
+    ...(watchBufferBytes !== undefined && { watchBufferBytes }),
   });
   stopOnSignals(server, log);
   const backend = values.postgres

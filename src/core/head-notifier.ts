@@ -65,6 +65,11 @@ export class HeadNotifier {
     return n;
   }
 
+  /** True after close(): waits return at once, so loops that wait must stop instead. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Releases every waiter (with false) and makes later waits return at once. */
   close(): void {
     this.closed = true;

@@ -16,6 +16,7 @@ import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
+import { watchRoutes } from "./routes/watch.js";
 
 export interface AppOptions {
   store: VersoStore;
@@ -29,7 +30,14 @@ export interface AppOptions {
   /** How long a token lookup is reused (default 5 s); revocations through this server apply at once. */
   tokenCacheMs?: number | undefined;
   now?: () => number;
+  /** Idle time after which a watch stream sends a `progress` event. Default 15 s. */
+  heartbeatMs?: number;
+  /** Unsent bytes past which a watch consumer is cut off (it resumes with Last-Event-ID). Default 1 MiB. */
+  watchBufferBytes?: number;
 }
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export interface RouteContext {
   store: VersoStore;
@@ -38,6 +46,8 @@ export interface RouteContext {
   auth: Auth;
   tokens: TokenStorage | undefined;
   now: () => number;
+  heartbeatMs: number;
+  watchBufferBytes: number;
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -64,6 +74,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     tokens,
     now: options.now ?? Date.now,
     auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
+    heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+    watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
   };
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
@@ -106,5 +118,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   transactionRoutes(app, context);
   changesRoutes(app, context);
   tokenRoutes(app, context);
+  watchRoutes(app, context);
   return app;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
 }

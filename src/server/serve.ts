@@ -8,6 +8,7 @@ import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { buildApp } from "./app.js";
 import { checkBind } from "./bind-policy.js";
+import { trackSpareConnections } from "./spare-connections.js";
 
 export interface ServeOptions {
   store: VersoStore;
@@ -19,6 +20,10 @@ export interface ServeOptions {
   adminToken?: string | undefined;
   tokens?: TokenStorage;
   tokenCacheMs?: number;
+  /** Idle time after which a watch stream sends a `progress` event (default 15 s). */
+  heartbeatMs?: number;
+  /** Unsent bytes past which a watch consumer is cut off (default 1 MiB). */
+  watchBufferBytes?: number;
 }
 
 export interface RunningServer {
@@ -39,6 +44,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.maxRequestBytes && { maxRequestBytes: options.maxRequestBytes }),
     ...(options.tokens && { tokens: options.tokens }),
     ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
+    ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
+    ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.
@@ -47,6 +54,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");
   });
+  const spares = trackSpareConnections(app.server);
   await app.listen({ host, port: options.port ?? 7070 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
@@ -54,13 +62,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      // Waiting readers are answered first, so closing the listener does not wait on them.
+      // Waiting readers are answered and watch streams end first, so closing the
+      // listener does not wait on them.
       options.store.notifier.close();
       closing = true;
       // A response already on its way when stop() began is not marked; its connection
       // is dropped right after it instead of idling.
       app.server.keepAliveTimeout = 1;
-      await app.close();
+      const closed = app.close();
+      spares.closeAll();
+      await closed;
       await options.store.close();
     })();
     return stopping;

@@ -135,15 +135,15 @@ describe("scoped tokens over HTTP", () => {
   it("covers routes added later under /v1/regions/:region by method", async () => {
     const later = await authApp();
     try {
-      // Stands in for a route another module adds, e.g. the SSE watch.
-      later.app.get("/v1/regions/:region/watch", async () => ({ ok: true }));
+      // Stands in for a route another module adds later.
+      later.app.get("/v1/regions/:region/later-read", async () => ({ ok: true }));
       later.app.post("/v1/regions/:region/something-new", async () => ({ ok: true }));
       later.app.get("/v1/admin-thing", async () => ({ ok: true }));
       const read = (await createToken(later.app, "read", ["r1"])).token;
       const write = (await createToken(later.app, "write", ["r1"])).token;
-      assert.equal((await call(later.app, "GET", "/v1/regions/r1/watch", read)).status, 200);
-      assert.equal((await call(later.app, "GET", "/v1/regions/r2/watch", read)).status, 403);
-      assert.equal((await call(later.app, "GET", "/v1/regions/r1/watch")).status, 401);
+      assert.equal((await call(later.app, "GET", "/v1/regions/r1/later-read", read)).status, 200);
+      assert.equal((await call(later.app, "GET", "/v1/regions/r2/later-read", read)).status, 403);
+      assert.equal((await call(later.app, "GET", "/v1/regions/r1/later-read")).status, 401);
       assert.equal((await call(later.app, "POST", "/v1/regions/r1/something-new", read)).status, 403);
       assert.equal((await call(later.app, "POST", "/v1/regions/r1/something-new", write)).status, 200);
       assert.equal((await call(later.app, "GET", "/v1/admin-thing", write)).status, 403, "unknown routes are admin-only");

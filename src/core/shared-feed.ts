@@ -1,0 +1,91 @@
+/**
+ * Feed reads shared between watchers. A commit wakes every watcher of its region at
+ * once, and most of them sit at the same cursor: one read then serves them all. A shared
+ * read lives until the end of the current turn of the event loop or the region's next
+ * commit, whichever comes first, so a watcher is never handed a page older than the
+ * commits it has been woken for.
+ */
+import type { RawPage } from "../storage/storage.js";
+import type { FeedPosition } from "./feed-position.js";
+import type { VersoStore } from "./store.js";
+
+interface RegionReads {
+  pages: Map<string, Promise<RawPage>>;
+  head?: Promise<number>;
+  /** Bumped by every commit, so a read that straddles one is not remembered. */
+  generation: number;
+}
+
+export class SharedFeed {
+  private readonly regions = new Map<string, RegionReads>();
+  private readonly unsubscribe: () => void;
+  private clearing = false;
+
+  constructor(private readonly store: VersoStore) {
+    this.unsubscribe = store.storage.onCommit((region) => {
+      const reads = this.regions.get(region);
+      if (!reads) return;
+      reads.pages.clear();
+      delete reads.head;
+      reads.generation++;
+    });
+  }
+
+  /** One page of changes, as `store.changesRaw` would answer (no wait). */
+  changes(region: string, position: FeedPosition, limit?: number): Promise<RawPage> {
+    const reads = this.reads(region);
+    const { since, epoch, resetHead } = position;
+    // An empty epoch is not checked, exactly like an absent one.
+    const key = `${since ?? ""}:${epoch ?? ""}:${resetHead ?? ""}:${limit ?? ""}`;
+    let page = reads.pages.get(key);
+    if (!page) {
+      const generation = reads.generation;
+      page = this.store.changesRaw(region, {
+        ...(since !== undefined && { since }),
+        ...(epoch && { epoch }),
+        ...(resetHead !== undefined && { resetHead }),
+        ...(limit !== undefined && { limit }),
+      });
+      reads.pages.set(key, page);
+      // The page also tells the head, which every watcher asks for when it goes back to waiting.
+      page.then(
+        (p) => {
+          if (reads.generation === generation && this.regions.get(region) === reads) reads.head ??= Promise.resolve(p.head);
+        },
+        () => reads.pages.get(key) === page && reads.pages.delete(key),
+      );
+    }
+    return page;
+  }
+
+  /** The region's head version. */
+  head(region: string): Promise<number> {
+    const reads = this.reads(region);
+    reads.head ??= this.store.getVersion(region).then((r) => r.version);
+    return reads.head;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.regions.clear();
+  }
+
+  private reads(region: string): RegionReads {
+    let reads = this.regions.get(region);
+    if (!reads) {
+      reads = { pages: new Map(), generation: 0 };
+      this.regions.set(region, reads);
+      this.clearAfterTurn();
+    }
+    return reads;
+  }
+
+  private clearAfterTurn(): void {
+    if (this.clearing) return;
+    this.clearing = true;
+    setImmediate(() => {
+      this.clearing = false;
+      this.regions.clear();
+    });
+  }
+}

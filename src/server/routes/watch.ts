@@ -1,0 +1,70 @@
+import type { FastifyInstance } from "fastify";
+import { SharedFeed } from "../../core/shared-feed.js";
+import type { RouteContext } from "../app.js";
+import { header, intParam, stringParam } from "../headers.js";
+import { parseEventId } from "../sse.js";
+import { WatchStream } from "../watch-stream.js";
+import type { Query, RegionParams } from "./params.js";
+
+/**
+ * `GET /v1/regions/{r}/watch?since=V&epoch=E`: the change feed as Server-Sent Events.
+ * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since` and `epoch`;
+ * `resetHead` and `limit` mean what they mean for `/changes`.
+ */
+export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
+  const open = new Set<WatchStream>();
+  const feed = new SharedFeed(store);
+  app.addHook("onClose", async () => feed.close());
+
+  // Streams never finish on their own; end them before the server waits for open requests.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+    const streams = [...open];
+    for (const stream of streams) stream.stop();
+    await Promise.all(streams.map((s) => s.done));
+  });
+
+  // No automatic HEAD route: a stream without a body would only hold a connection open.
+  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/watch", { exposeHeadRoute: false }, async (request, reply) => {
+    const lastEventId = header(request.headers, "last-event-id");
+    const resumed = lastEventId !== undefined && lastEventId.trim() !== "" ? parseEventId(lastEventId) : undefined;
+    const since = resumed ? resumed.cursor : intParam(request.query, "since");
+    const epoch = resumed ? resumed.epoch : stringParam(request.query, "epoch");
+    // As for /changes: the head of a reset whose pages the reader is still applying, and the page size.
+    const resetHead = intParam(request.query, "resetHead");
+    const limit = intParam(request.query, "limit");
+    const start = {
+      ...(since !== undefined && { since }),
+      ...(epoch !== undefined && { epoch }),
+      ...(resetHead !== undefined && { resetHead }),
+    };
+    const region = request.params.region;
+    // Read before committing to a stream, so bad input still gets its 4xx as JSON.
+    const first = await feed.changes(region, start, limit);
+
+    reply.hijack();
+    const response = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value);
+    response.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+    });
+    const options = {
+      store,
+      feed,
+      region,
+      response,
+      heartbeatMs,
+      bufferBytes: watchBufferBytes,
+      log,
+      ...(limit !== undefined && { limit }),
+    };
+    const stream = new WatchStream(options, first, start);
+    // A request that arrives on an open connection while the server closes ends at once.
+    if (closing) stream.stop();
+    open.add(stream);
+    void stream.done.then(() => open.delete(stream));
+  });
+}
