@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
@@ -22,6 +24,26 @@ async function until(condition: () => boolean, what: string, ms = 5_000): Promis
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A server as a verso without the watch stream answers: 404 for /watch, the rest passed through. */
+async function withoutWatch(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(async (request, response) => {
+    if (request.url?.includes("/watch")) {
+      response.writeHead(404, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "not_found", message: "no route" } }));
+      return;
+    }
+    const upstream = await fetch(target + (request.url ?? "/"), {
+      method: request.method ?? "GET",
+      headers: { "verso-protocol": String(request.headers["verso-protocol"] ?? "1") },
+    });
+    response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+    response.end(await upstream.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 describe("transport abstraction", () => {
@@ -88,8 +110,10 @@ describe("transport abstraction", () => {
     const dir = tempDir(t);
     const server = await startTestServer(join(dir, "server.db"));
     t.after(() => server.stop());
+    const older = await withoutWatch(server.url);
+    t.after(() => older.close());
     for (let i = 0; i < 20; i++) await server.store.put("eu", "c", `k${i}`, i);
-    const replica = openReplica({ server: server.url, region: "eu", path: join(dir, "replica.db"), waitMs: 1_000 });
+    const replica = openReplica({ server: older.url, region: "eu", path: join(dir, "replica.db"), waitMs: 1_000 });
     t.after(() => replica.close());
     const fallback = new Promise<string>((resolve) => replica.once("fallback", resolve));
     await replica.waitFor(20);
