@@ -1,7 +1,7 @@
 /** The client commands: one per call of the contract, over HTTP. */
 import { parseArgs } from "node:util";
-import { advance, type FeedPosition } from "../client/feed.js";
 import { VersoClient } from "../client/http-client.js";
+import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { CompactRequest, Page, TxnOp } from "../protocol/types.js";
 import { CLIENT_COMMANDS, type ClientOption, usageLine } from "./client-usage.js";
 import { UsageError } from "./durations.js";

@@ -5,19 +5,14 @@
  * that handles each event before pulling the next always resumes where it stopped.
  */
 import { VersoError } from "../protocol/errors.js";
+import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { Page } from "../protocol/types.js";
 import type { VersoClient } from "./http-client.js";
 import { SseParser } from "./sse.js";
 
-export type FeedEvent = { type: "changes"; page: Page } | { type: "progress"; head: number };
+export { advance, type FeedPosition };
 
-export interface FeedPosition {
-  /** Last cursor applied; absent = nothing held, start with a reset. */
-  since?: number;
-  epoch?: string;
-  /** Set while a reset spans pages: the head of its first page. */
-  resetHead?: number;
-}
+export type FeedEvent = { type: "changes"; page: Page } | { type: "progress"; head: number };
 
 export interface FeedOptions extends FeedPosition {
   signal?: AbortSignal;
@@ -28,12 +23,6 @@ export interface FeedOptions extends FeedPosition {
 export interface FollowOptions extends FeedOptions {
   /** How long each long-poll waits for news. Default 25 s. */
   waitMs?: number;
-}
-
-/** The position to ask from after a page has been applied. */
-export function advance(position: FeedPosition, page: Page): FeedPosition {
-  const resetHead = !page.more ? undefined : page.reset ? page.head : position.resetHead;
-  return { since: page.cursor, epoch: page.epoch, ...(resetHead !== undefined && { resetHead }) };
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {

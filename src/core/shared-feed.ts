@@ -5,8 +5,9 @@
  * commit, whichever comes first, so a watcher is never handed a page older than the
  * commits it has been woken for.
  */
+
+import type { FeedPosition } from "../protocol/feed-position.js";
 import type { RawPage } from "../storage/storage.js";
-import type { FeedPosition } from "./feed-position.js";
 import type { VersoStore } from "./store.js";
 
 interface RegionReads {

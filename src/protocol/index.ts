@@ -1,4 +1,5 @@
 export * from "./errors.js";
+export * from "./feed-position.js";
 export * from "./names.js";
 export * from "./tokens.js";
 export * from "./types.js";

@@ -12,10 +12,10 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { advance, type FeedPosition } from "../core/feed-position.js";
 import { serializePage } from "../core/page-json.js";
 import type { SharedFeed } from "../core/shared-feed.js";
 import type { VersoStore } from "../core/store.js";
+import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { RawPage } from "../storage/storage.js";
 import { eventId, sseEvent } from "./sse.js";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { advance } from "../../src/core/feed-position.js";
 import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { advance } from "../../src/protocol/feed-position.js";
 import type { Page } from "../../src/protocol/types.js";
 import { startServer } from "../../src/server/serve.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";

@@ -2,9 +2,9 @@
  * Where a feed reader stands after applying a page: the cursor, its epoch, and while a
  * reset spans pages the head of that reset's first page (so that its continuation is
  * served even if a compaction raised the floor above the cursor meanwhile; see
- * needsReset in feed.ts).
+ * needsReset in src/core/feed.ts).
  */
-import type { RawPage } from "../storage/storage.js";
+import type { Page } from "./types.js";
 
 export interface FeedPosition {
   /** Absent: nothing held yet, the next page is a reset. */
@@ -14,7 +14,8 @@ export interface FeedPosition {
   resetHead?: number;
 }
 
-export function advance(position: FeedPosition, page: Pick<RawPage, "cursor" | "epoch" | "head" | "reset" | "more">): FeedPosition {
+/** The position to ask from after a page has been applied. */
+export function advance(position: FeedPosition, page: Pick<Page, "cursor" | "epoch" | "head" | "reset" | "more">): FeedPosition {
   const resetHead = !page.more ? undefined : page.reset ? page.head : position.resetHead;
   return { since: page.cursor, epoch: page.epoch, ...(resetHead !== undefined && { resetHead }) };
 }
