@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openReplica } from "../client/agent/replica.js";
 import type { ChangeOp } from "../client/agent/replica-store.js";
-import { parseDuration, UsageError } from "./durations.js";
+import { parseDuration } from "./durations.js";
+import { UsageError } from "./usage-error.js";
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)

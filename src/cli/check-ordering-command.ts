@@ -1,8 +1,9 @@
 /** `verso check-ordering`: runs the ordering checker and exits 1 when it finds a violation. */
 import { parseArgs } from "node:util";
 import { type CheckBackend, type CheckOptions, checkOrdering, DEFAULT_CHECK } from "../checker/check-ordering.js";
-import { UsageError } from "./durations.js";
+import { int, outputFormat } from "./inputs.js";
 import { print } from "./output.js";
+import { UsageError } from "./usage-error.js";
 
 export const CHECK_USAGE = `verso check-ordering [options]   concurrent writers and feed readers, then verify the history:
                                no reader caught up at V lacks a write <= V, nothing acknowledged lost
@@ -41,8 +42,7 @@ export async function checkOrderingCommand(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  const format = values.output;
-  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
+  const format = outputFormat(values.output as string | undefined);
   if (values.writer !== "verso" && values.writer !== "naive") throw new UsageError("--writer must be verso or naive");
   if (values.postgres && values.db) throw new UsageError("give --postgres or --db, not both");
   const backend: CheckBackend = values.postgres
@@ -52,11 +52,7 @@ export async function checkOrderingCommand(argv: string[]): Promise<number> {
   for (const [flag, field] of Object.entries(INTEGER_OPTIONS)) {
     const raw = (values as Record<string, unknown>)[flag];
     if (raw === undefined) continue;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < (field === "pollers" || field === "naiveDelayMs" ? 0 : 1)) {
-      throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(raw)}`);
-    }
-    options[field] = value;
+    options[field] = int(String(raw), `--${flag}`, field === "pollers" || field === "naiveDelayMs" ? 0 : 1);
   }
   const report = await checkOrdering(options);
   print(format, report, () => {

@@ -1,15 +1,14 @@
 /** The client commands: one per call of the contract, over HTTP. */
 import { parseArgs } from "node:util";
-import { VersoClient } from "../client/http-client.js";
+import type { VersoClient } from "../client/http-client.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { CompactRequest, Page, TxnOp } from "../protocol/types.js";
 import { CLIENT_COMMANDS, type ClientOption, usageLine } from "./client-usage.js";
-import { UsageError } from "./durations.js";
-import { condition, int, readJson } from "./inputs.js";
+import { clientFrom } from "./connection.js";
+import { condition, int, outputFormat, readJson } from "./inputs.js";
 import { type Format, print, table } from "./output.js";
 import { reportFailure } from "./report.js";
-
-const DEFAULT_SERVER = "http://127.0.0.1:7070";
+import { UsageError } from "./usage-error.js";
 
 const OPTIONS = {
   server: { type: "string" },
@@ -66,14 +65,15 @@ export async function clientCommand(name: string, argv: string[]): Promise<numbe
     const expected = spec.args.length === 0 ? "no arguments" : spec.args.join(" ");
     throw misuse(name, `expected ${expected}, got ${positionals.length} argument(s)`);
   }
-  const format = values.output ?? "human";
-  if (format !== "human" && format !== "json") throw misuse(name, `-o must be human or json, got ${JSON.stringify(format)}`);
-  const server = values.server ?? process.env.VERSO_SERVER ?? DEFAULT_SERVER;
-  if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
-    throw misuse(name, `--server must be an http(s) URL like ${DEFAULT_SERVER}, got ${JSON.stringify(server)}`);
+  let format: Format;
+  let connection: ReturnType<typeof clientFrom>;
+  try {
+    format = outputFormat(values.output);
+    connection = clientFrom(values);
+  } catch (error) {
+    throw misuse(name, (error as Error).message);
   }
-  const token = values.token ?? process.env.VERSO_TOKEN;
-  const client = new VersoClient({ server, ...(token && { token }) });
+  const { client, server } = connection;
   try {
     await run(name, positionals, values, format, client);
     return 0;

@@ -1,7 +1,8 @@
 /** Reading command-line input: numbers, JSON from an argument, a file or stdin, and conditions. */
 import { readFileSync } from "node:fs";
 import type { Json } from "../protocol/types.js";
-import { UsageError } from "./durations.js";
+import type { Format } from "./output.js";
+import { UsageError } from "./usage-error.js";
 
 export function int(text: string, what: string, min = 0): number {
   const value = Number(text);
@@ -9,6 +10,20 @@ export function int(text: string, what: string, min = 0): number {
     throw new UsageError(`${what} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+/** A TCP port; 0 asks the system for a free one. */
+export function port(text: string, what = "--port"): number {
+  const value = int(text, what);
+  if (value > 65535) throw new UsageError(`${what} must be 0-65535, got ${text}`);
+  return value;
+}
+
+/** The -o flag. */
+export function outputFormat(raw: string | undefined): Format {
+  const format = raw ?? "human";
+  if (format !== "human" && format !== "json") throw new UsageError(`-o must be human or json, got ${JSON.stringify(format)}`);
+  return format;
 }
 
 /** JSON given inline, as @FILE, or as - for stdin. */

@@ -1,9 +1,9 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { clientCommand, isClientCommand } from "./client-commands.js";
 import { clientOverview, commandHelp } from "./client-usage.js";
-import { UsageError } from "./durations.js";
 import { isReportable, reportFailure } from "./report.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
+import { UsageError } from "./usage-error.js";
 
 const HELP = new Set(["help", "--help", "-h"]);
 
@@ -43,10 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       const { checkOrderingCommand } = await import("./check-ordering-command.js");
       return await checkOrderingCommand(rest);
     }
-    if (command === "token") {
-      await tokenCommand(rest);
-      return 0;
-    }
+    if (command === "token") return await tokenCommand(rest);
     if (command === "restate") {
       // Loaded on demand, like serve: the Restate SDK is large.
       const { restateCommand } = await import("./restate-command.js");
@@ -55,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     if (isClientCommand(command)) return await clientCommand(command, rest);
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   } catch (error) {
-    // Commands with their own output format report these themselves; this is the rest (verso token).
+    // Commands with an output format report these themselves; this is for the others.
     if (isReportable(error)) return reportFailure(error, "human");
     const e = error as Error & { code?: string };
     if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {

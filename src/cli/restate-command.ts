@@ -3,8 +3,9 @@ import { parseArgs } from "node:util";
 import { RestateAdmin, RestateAdminError, type ServiceInfo } from "../restate/admin.js";
 import { DEFAULT_FEED_PATH, FeedTable } from "../restate/feed-table.js";
 import { type RolloutStatus, rolloutStatus } from "../restate/rollout-status.js";
-import { UsageError } from "./durations.js";
+import { outputFormat, port } from "./inputs.js";
 import { print, table } from "./output.js";
+import { UsageError } from "./usage-error.js";
 
 const DEFAULT_ADMIN = "http://127.0.0.1:9070";
 
@@ -36,8 +37,7 @@ export async function restateCommand(argv: string[]): Promise<boolean> {
     allowPositionals: true,
     strict: true,
   });
-  const format = values.output;
-  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
+  const format = outputFormat(values.output);
   const [sub, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(" ")}`);
   const admin = new RestateAdmin(values.admin, reachable(values.admin));
@@ -70,12 +70,11 @@ export async function restateCommand(argv: string[]): Promise<boolean> {
 }
 
 async function serve(host: string, portText: string, feedPath: string, label: string | undefined): Promise<void> {
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${portText}`);
+  const listenPort = port(portText);
   // The SDK is loaded only here, so other commands do not pay for it.
   const { startEndpoint } = await import("../restate/endpoint.js");
   const feed = new FeedTable(feedPath);
-  const endpoint = await startEndpoint({ host, port, feed, ...(label !== undefined && { servedBy: label }), logLevel: "warn" });
+  const endpoint = await startEndpoint({ host, port: listenPort, feed, ...(label !== undefined && { servedBy: label }), logLevel: "warn" });
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   log(`restate endpoint ${endpoint.url} serving VersioningService, RegionWriter (feed ${feedPath}) as ${endpoint.servedBy}`);
   log(`register it: verso restate register --uri ${endpoint.url}`);

@@ -5,7 +5,9 @@ import { checkBind, UnauthenticatedBindError } from "../server/bind-policy.js";
 import { startServer, stopOnSignals } from "../server/serve.js";
 import { redact } from "../storage/postgres/connect.js";
 import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
-import { parseDuration, UsageError } from "./durations.js";
+import { parseDuration } from "./durations.js";
+import { int, port } from "./inputs.js";
+import { UsageError } from "./usage-error.js";
 
 export const SERVE_USAGE = `verso serve [options]
   --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
@@ -51,8 +53,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   if (values.synchronous !== "full" && values.synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+  const listenPort = port(values.port);
   const adminToken = values["admin-token"] || process.env.VERSO_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new UsageError(`the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
@@ -63,16 +64,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (error instanceof UnauthenticatedBindError) throw new UsageError(error.message);
     throw error;
   }
-  const poolSize = Number(values["pg-pool"]);
-  if (!Number.isInteger(poolSize) || poolSize < 2) throw new UsageError(`--pg-pool must be an integer >= 2, got ${values["pg-pool"]}`);
+  const poolSize = int(values["pg-pool"], "--pg-pool", 2);
   const notify = values["pg-notify"];
   if (notify !== "in-transaction" && notify !== "after-commit") throw new UsageError("--pg-notify must be in-transaction or after-commit");
   const heartbeatMs = parseDuration(values.heartbeat);
   if (heartbeatMs < 1) throw new UsageError("--heartbeat must be at least 1ms");
-  const watchBufferBytes = values["watch-buffer-bytes"] === undefined ? undefined : Number(values["watch-buffer-bytes"]);
-  if (watchBufferBytes !== undefined && (!Number.isSafeInteger(watchBufferBytes) || watchBufferBytes < 1)) {
-    throw new UsageError(`--watch-buffer-bytes must be a positive integer, got ${values["watch-buffer-bytes"]}`);
-  }
+  const watchBufferBytes =
+    values["watch-buffer-bytes"] === undefined ? undefined : int(values["watch-buffer-bytes"], "--watch-buffer-bytes", 1);
+  const maxRequestBytes =
+    values["max-request-bytes"] === undefined ? undefined : int(values["max-request-bytes"], "--max-request-bytes", 1);
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
     path: values.db,
@@ -94,11 +94,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const server = await startServer({
     store,
     host: values.host,
-    port,
+    port: listenPort,
     log,
     adminToken,
     heartbeatMs,
-    ...(values["max-request-bytes"] && { maxRequestBytes: Number(values["max-request-bytes"]) }),
+    ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
   });
   stopOnSignals(server, log);

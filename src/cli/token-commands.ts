@@ -1,9 +1,12 @@
 /** `verso token create|list|revoke`: the token API (admin only), over HTTP. */
 import { parseArgs } from "node:util";
-import { VersoClient } from "../client/http-client.js";
+import type { VersoClient } from "../client/http-client.js";
 import type { TokenInfo } from "../protocol/tokens.js";
-import { UsageError } from "./durations.js";
-import { print, table } from "./output.js";
+import { clientFrom } from "./connection.js";
+import { outputFormat } from "./inputs.js";
+import { type Format, print, table } from "./output.js";
+import { reportFailure } from "./report.js";
+import { UsageError } from "./usage-error.js";
 
 export const TOKEN_USAGE = `token commands (need the admin token: --token T or $VERSO_TOKEN; --server URL; -o human|json):
   verso token create --region R [--region R2 ...] --read|--write [--name N]
@@ -11,28 +14,23 @@ export const TOKEN_USAGE = `token commands (need the admin token: --token T or $
   verso token list
   verso token revoke ID`;
 
-export async function tokenCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      server: { type: "string" },
-      token: { type: "string" },
-      output: { type: "string", short: "o", default: "human" },
-      region: { type: "string", multiple: true },
-      read: { type: "boolean", default: false },
-      write: { type: "boolean", default: false },
-      name: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  const format = values.output;
-  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
-  const token = values.token ?? process.env.VERSO_TOKEN;
-  const client = new VersoClient({
-    server: values.server ?? process.env.VERSO_SERVER ?? "http://127.0.0.1:7070",
-    ...(token && { token }),
-  });
+/** Runs a token command; resolves with its exit code (0, or 1 for a contract error or an unreachable server). */
+export async function tokenCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const format = outputFormat(values.output);
+  const { client, server } = clientFrom(values);
+  try {
+    await run(positionals, values, format, client);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return reportFailure(error, format, server);
+  }
+}
+
+type Values = ReturnType<typeof parse>["values"];
+
+async function run(positionals: string[], values: Values, format: Format, client: VersoClient): Promise<void> {
   const [sub, ...rest] = positionals;
   const noArgs = (usage: string) => {
     if (rest.length > 0) throw new UsageError(`usage: ${usage}`);
@@ -70,6 +68,23 @@ export async function tokenCommand(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`usage: verso token create|list|revoke (got ${JSON.stringify(sub ?? "")})`);
   }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      server: { type: "string" },
+      token: { type: "string" },
+      output: { type: "string", short: "o", default: "human" },
+      region: { type: "string", multiple: true },
+      read: { type: "boolean", default: false },
+      write: { type: "boolean", default: false },
+      name: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
 }
 
 function describe(token: TokenInfo): string {
