@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
+import { newEpoch } from "../src/storage/shared.js";
 import { migrate } from "../src/storage/sqlite/migrations.js";
 import { openDatabase, type Synchronous } from "../src/storage/sqlite/open-database.js";
-import { newEpoch } from "../src/storage/sqlite/sqlite-storage.js";
 
 export interface FeedRow {
   collection: string;

@@ -8,7 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
-import { newEpoch } from "../src/storage/sqlite/sqlite-storage.js";
+import { newEpoch } from "../src/storage/shared.js";
 import { startChild } from "./child-server.js";
 import type { Figure } from "./figures.js";
 import { versus } from "./measure.js";

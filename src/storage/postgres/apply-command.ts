@@ -5,29 +5,12 @@
  * lock holder), and a command whose conditions fail writes nothing at all, so no
  * savepoint is needed to undo it.
  */
-import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { compactionFloor } from "../../core/compaction.js";
 import { checkConditions, type RowState } from "../../core/conditions.js";
-import type { Region } from "../../protocol/types.js";
+import { newEpoch, type RegionRow, toRegion } from "../shared.js";
 import type { WriteCommand, WriteOp, WriteOutcome } from "../storage.js";
 import type { Statements } from "./statements.js";
-
-export interface RegionRow {
-  id: number;
-  name: string;
-  epoch: string;
-  version: number;
-  floor: number;
-}
-
-export function newEpoch(): string {
-  return randomBytes(12).toString("base64url");
-}
-
-export function toRegion(row: RegionRow): Region {
-  return { region: row.name, epoch: row.epoch, version: row.version, floor: row.floor };
-}
 
 export async function applyCommand(client: pg.ClientBase, sql: Statements, command: WriteCommand, now: number): Promise<WriteOutcome> {
   switch (command.kind) {

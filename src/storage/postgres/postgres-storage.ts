@@ -7,12 +7,12 @@
  */
 import type pg from "pg";
 import type { Region } from "../../protocol/types.js";
+import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
 import type { ChangesQuery, CommitListener as Listener, RawPage, Storage, StoredRow, WriteCommand, WriteResult } from "../storage.js";
-import { type RegionRow, toRegion } from "./apply-command.js";
 import { CommitListener } from "./commit-listener.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
-import { emptyRegion, readPage } from "./read-page.js";
+import { readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchContext, type NotifyMode, writeBatch } from "./write-batch.js";

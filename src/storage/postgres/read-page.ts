@@ -6,27 +6,14 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
-import { type Cut, cutFloor, cutPage, needsReset } from "../../core/feed.js";
-import type { Region } from "../../protocol/types.js";
-import type { ChangesQuery, RawPage, RawPageOp } from "../storage.js";
-import { type RegionRow, toRegion } from "./apply-command.js";
+import { cutFloor, cutPage, needsReset } from "../../core/feed.js";
+import { assemblePage, emptyRegion, type FeedRow, type RegionRow, toRegion } from "../shared.js";
+import type { ChangesQuery, RawPage } from "../storage.js";
 import type { Statements } from "./statements.js";
-
-interface FeedRow {
-  collection: string;
-  key: string;
-  version: number;
-  deleted: boolean;
-  value: string | null;
-}
 
 type HeadRow = { id: number; name: string; epoch: string; head: number; floor: number } & {
   [K in keyof FeedRow]: FeedRow[K] | null;
 };
-
-export function emptyRegion(name: string): Region {
-  return { region: name, epoch: "", version: 0, floor: 0 };
-}
 
 export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQuery): Promise<RawPage> {
   if (query.since !== undefined) {
@@ -41,7 +28,7 @@ export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQue
         query.limit,
         cutFloor(region, query),
       );
-      if (cut.kind !== "whole-version") return assemble(region, false, feed, cut);
+      if (cut.kind !== "whole-version") return assemblePage(region, false, feed, cut);
     }
   }
   return readInSnapshot(pool, sql, query);
@@ -68,7 +55,7 @@ async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuer
       );
       if (cut.kind === "whole-version")
         rows = (await client.query<FeedRow>(reset ? sql.liveUpTo : sql.changesUpTo, [regionRow.id, from, cut.version])).rows;
-      page = assemble(region, reset, rows, cut);
+      page = assemblePage(region, reset, rows, cut);
     }
     await client.query("COMMIT");
     return page;
@@ -86,27 +73,4 @@ function missingRegion(query: ChangesQuery): RawPage {
   const region = emptyRegion(query.region);
   const reset = needsReset(region, query.since, query.epoch, query.resetHead);
   return { region: region.region, epoch: "", reset, ops: reset ? [{ op: "clear" }] : [], cursor: 0, head: 0, more: false };
-}
-
-/** Builds the page from rows fetched in version order and the cut decided on them. */
-function assemble(region: Region, reset: boolean, rows: readonly FeedRow[], cut: Cut): RawPage {
-  const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
-  let cursor = region.version;
-  let more = false;
-  let kept = rows;
-  if (cut.kind === "partial") {
-    kept = rows.slice(0, cut.count);
-    cursor = cut.cursor;
-    more = true;
-  } else if (cut.kind === "whole-version") {
-    cursor = cut.version;
-    more = cut.version < region.version;
-  }
-  for (const row of kept) ops.push(toPageOp(row));
-  return { region: region.region, epoch: region.epoch, reset, ops, cursor, head: region.version, more };
-}
-
-function toPageOp(row: FeedRow): RawPageOp {
-  if (row.deleted || row.value === null) return { op: "del", collection: row.collection, key: row.key, version: row.version };
-  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
 }

@@ -17,6 +17,7 @@
  * the failing command fails alone.
  */
 import pg from "pg";
+import { committedHeads } from "../shared.js";
 import type { WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
 import { applyCommand, isSingleStatement } from "./apply-command.js";
 import { notificationPayload } from "./commit-listener.js";
@@ -198,12 +199,7 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     const keys = [...outcomes.keys()];
     finishing.add(client.query(sql.recordOutcomes, [keys, keys.map((k) => JSON.stringify(outcomes.get(k)))]));
   }
-  const heads = new Map<string, number>();
-  for (const result of results) {
-    if (!result || result.replayed || result.outcome.status !== "committed") continue;
-    const { region, version } = result.outcome;
-    heads.set(region, Math.max(version, heads.get(region) ?? 0));
-  }
+  const heads = committedHeads(results);
   if (heads.size > 0 && context.notify === "in-transaction") {
     finishing.add(client.query(sql.notify, [context.channel, [...heads].map(([region, head]) => notificationPayload(region, head))]));
   }

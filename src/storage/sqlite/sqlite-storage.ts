@@ -3,51 +3,21 @@
  * to completion (no await inside a transaction), so a reader on the same connection can
  * never observe a half-applied batch, and one connection is all the process needs.
  */
-import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { compactionFloor } from "../../core/compaction.js";
 import { checkConditions, type RowState } from "../../core/conditions.js";
 import { cutFloor, cutPage, needsReset } from "../../core/feed.js";
 import type { Region } from "../../protocol/types.js";
-import type {
-  ChangesQuery,
-  CommitListener,
-  RawPage,
-  RawPageOp,
-  Storage,
-  StoredRow,
-  WriteCommand,
-  WriteOutcome,
-  WriteResult,
-} from "../storage.js";
+import { assemblePage, committedHeads, emptyRegion, type FeedRow, newEpoch, type RegionRow, toRegion } from "../shared.js";
+import type { ChangesQuery, CommitListener, RawPage, Storage, StoredRow, WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { checkSchemaVersion, migrate } from "./migrations.js";
 import { openDatabase, type SqliteOptions } from "./open-database.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 
-interface RegionRow {
-  id: number;
-  name: string;
-  epoch: string;
-  version: number;
-  floor: number;
-}
-
-interface FeedRow {
-  collection: string;
-  key: string;
-  version: number;
-  deleted: number;
-  value: string | null;
-}
-
 export interface SqliteStorageOptions extends SqliteOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
-}
-
-export function newEpoch(): string {
-  return randomBytes(12).toString("base64url");
 }
 
 export class SqliteStorage implements Storage {
@@ -145,13 +115,7 @@ export class SqliteStorage implements Storage {
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
     const results = this.runBatch(batch);
-    const heads = new Map<string, number>();
-    for (const result of results) {
-      if (result instanceof Error || result.replayed) continue;
-      const outcome = result.outcome;
-      if (outcome.status === "committed") heads.set(outcome.region, Math.max(outcome.version, heads.get(outcome.region) ?? 0));
-    }
-    for (const [region, head] of heads) for (const listener of this.listeners) listener(region, head);
+    for (const [region, head] of committedHeads(results)) for (const listener of this.listeners) listener(region, head);
     return results;
   }
 
@@ -247,27 +211,15 @@ export class SqliteStorage implements Storage {
       const region = regionRow ? toRegion(regionRow) : emptyRegion(query.region);
       const reset = needsReset(region, query.since, query.epoch, query.resetHead);
       const from = reset ? 0 : (query.since ?? 0);
-      const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
-      if (!regionRow) return { region: region.region, epoch: region.epoch, reset, ops, cursor: 0, head: 0, more: false };
+      if (!regionRow) return assemblePage(region, reset, [], { kind: "all", count: 0 });
       let rows = (reset ? this.stmt.liveAfter : this.stmt.changesAfter).all(regionRow.id, from, query.limit + 1);
       const cut = cutPage(
         rows.map((r) => r.version),
         query.limit,
         cutFloor(region, query),
       );
-      let cursor = region.version;
-      let more = false;
-      if (cut.kind === "partial") {
-        rows = rows.slice(0, cut.count);
-        cursor = cut.cursor;
-        more = true;
-      } else if (cut.kind === "whole-version") {
-        rows = (reset ? this.stmt.liveUpTo : this.stmt.changesUpTo).all(regionRow.id, from, cut.version);
-        cursor = cut.version;
-        more = cut.version < region.version;
-      }
-      for (const r of rows) ops.push(toPageOp(r));
-      return { region: region.region, epoch: region.epoch, reset, ops, cursor, head: region.version, more };
+      if (cut.kind === "whole-version") rows = (reset ? this.stmt.liveUpTo : this.stmt.changesUpTo).all(regionRow.id, from, cut.version);
+      return assemblePage(region, reset, rows, cut);
     });
   }
 
@@ -288,17 +240,4 @@ export class SqliteStorage implements Storage {
     this.listeners.clear();
     if (this.db.open) this.db.close();
   }
-}
-
-function toRegion(row: RegionRow): Region {
-  return { region: row.name, epoch: row.epoch, version: row.version, floor: row.floor };
-}
-
-export function emptyRegion(name: string): Region {
-  return { region: name, epoch: "", version: 0, floor: 0 };
-}
-
-function toPageOp(row: FeedRow): RawPageOp {
-  if (row.deleted === 1 || row.value === null) return { op: "del", collection: row.collection, key: row.key, version: row.version };
-  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
 }

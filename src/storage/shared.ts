@@ -1,0 +1,79 @@
+/**
+ * Pieces every backend needs in the same shape: region rows, epochs, page assembly
+ * from a cut, and the heads a batch moved. Kept here so the backends differ only in
+ * how they talk to their engine.
+ */
+import { randomBytes } from "node:crypto";
+import type { Cut } from "../core/feed.js";
+import type { Region } from "../protocol/types.js";
+import type { RawPage, RawPageOp, WriteResult } from "./storage.js";
+
+export interface RegionRow {
+  id: number;
+  name: string;
+  epoch: string;
+  version: number;
+  floor: number;
+}
+
+/** A row of the feed as both engines return it (SQLite has no booleans: `deleted` is 0 or 1 there). */
+export interface FeedRow {
+  collection: string;
+  key: string;
+  version: number;
+  deleted: boolean | number;
+  value: string | null;
+}
+
+/** Identity of a region's incarnation, made when the region is first written. */
+export function newEpoch(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+export function toRegion(row: RegionRow): Region {
+  return { region: row.name, epoch: row.epoch, version: row.version, floor: row.floor };
+}
+
+/** What a region never written reports. */
+export function emptyRegion(name: string): Region {
+  return { region: name, epoch: "", version: 0, floor: 0 };
+}
+
+export function toPageOp(row: FeedRow): RawPageOp {
+  if (row.deleted === true || row.deleted === 1 || row.value === null) {
+    return { op: "del", collection: row.collection, key: row.key, version: row.version };
+  }
+  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
+}
+
+/**
+ * Builds a page from rows fetched in version order and the cut decided on them. For a
+ * "whole-version" cut, `rows` must already be that version (or compacted prefix) fetched whole.
+ */
+export function assemblePage(region: Region, reset: boolean, rows: readonly FeedRow[], cut: Cut): RawPage {
+  const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
+  let cursor = region.version;
+  let more = false;
+  let kept = rows;
+  if (cut.kind === "partial") {
+    kept = rows.slice(0, cut.count);
+    cursor = cut.cursor;
+    more = true;
+  } else if (cut.kind === "whole-version") {
+    cursor = cut.version;
+    more = cut.version < region.version;
+  }
+  for (const row of kept) ops.push(toPageOp(row));
+  return { region: region.region, epoch: region.epoch, reset, ops, cursor, head: region.version, more };
+}
+
+/** The highest version each region reached in a batch (what commit listeners are told); replays moved nothing. */
+export function committedHeads(results: ReadonlyArray<WriteResult | Error | undefined>): Map<string, number> {
+  const heads = new Map<string, number>();
+  for (const result of results) {
+    if (!result || result instanceof Error || result.replayed || result.outcome.status !== "committed") continue;
+    const { region, version } = result.outcome;
+    heads.set(region, Math.max(version, heads.get(region) ?? 0));
+  }
+  return heads;
+}
