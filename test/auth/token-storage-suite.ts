@@ -18,12 +18,24 @@ function tokensOf(storage: Storage): TokenStorage {
   return tokens;
 }
 
+interface Context {
+  tokens: TokenStorage;
+  /** Closes the storage and opens a new one over the same data. */
+  reopen: () => Promise<Storage>;
+}
+
 /** Runs `body` on a fresh backend; closes whatever storage it ends with and cleans up. */
-async function withBackend(open: OpenBackend, body: (backend: ConformanceBackend, tokens: TokenStorage) => Promise<Storage | void>) {
+async function withBackend(open: OpenBackend, body: (context: Context) => Promise<void>): Promise<void> {
   const backend = await open();
   let storage = backend.storage;
+  const reopen = async () => {
+    assert.ok(backend.reopen, "the backend persists");
+    await storage.close();
+    storage = await backend.reopen();
+    return storage;
+  };
   try {
-    storage = (await body(backend, tokensOf(storage))) ?? storage;
+    await body({ tokens: tokensOf(storage), reopen });
   } finally {
     await storage.close();
     await backend.cleanup();
@@ -33,7 +45,7 @@ async function withBackend(open: OpenBackend, body: (backend: ConformanceBackend
 export function describeTokenStorage(name: string, open: OpenBackend, options: { skip?: string | false } = {}): void {
   describe(`token storage: ${name}`, { skip: options.skip ?? false }, () => {
     it("finds by hash, revokes once and keeps revoked tokens listed", () =>
-      withBackend(open, async (_backend, tokens) => {
+      withBackend(open, async ({ tokens }) => {
         const a = issueToken({ regions: ["*"], role: "write", name: "ci" }, 1_000);
         const b = issueToken({ regions: ["r1", "r2"], role: "read", name: null }, 2_000);
         await tokens.create(a.stored);
@@ -55,7 +67,7 @@ export function describeTokenStorage(name: string, open: OpenBackend, options: {
       }));
 
     it("lists oldest first, whatever the order of creation", () =>
-      withBackend(open, async (_backend, tokens) => {
+      withBackend(open, async ({ tokens }) => {
         const late = issueToken({ regions: ["b"], role: "read", name: "late" }, 5_000);
         const early = issueToken({ regions: ["a"], role: "read", name: "early" }, 1_000);
         await tokens.create(late.stored);
@@ -67,7 +79,7 @@ export function describeTokenStorage(name: string, open: OpenBackend, options: {
       }));
 
     it("refuses a second token with the same hash", () =>
-      withBackend(open, async (_backend, tokens) => {
+      withBackend(open, async ({ tokens }) => {
         const a = issueToken({ regions: ["r"], role: "read", name: null }, 1_000);
         await tokens.create(a.stored);
         await assert.rejects(tokens.create({ ...a.stored, id: "tok_other" }));
@@ -75,7 +87,7 @@ export function describeTokenStorage(name: string, open: OpenBackend, options: {
       }));
 
     it("agrees on one revocation time when a token is revoked twice at once", () =>
-      withBackend(open, async (_backend, tokens) => {
+      withBackend(open, async ({ tokens }) => {
         const a = issueToken({ regions: ["r"], role: "write", name: null }, 1_000);
         await tokens.create(a.stored);
         const [x, y] = await Promise.all([tokens.revoke(a.stored.id, 2_000), tokens.revoke(a.stored.id, 3_000)]);
@@ -85,15 +97,13 @@ export function describeTokenStorage(name: string, open: OpenBackend, options: {
       }));
 
     it("keeps tokens, revocations included, across a reopen", () =>
-      withBackend(open, async (backend, tokens) => {
-        assert.ok(backend.reopen, "the backend persists");
+      withBackend(open, async ({ tokens, reopen }) => {
         const a = issueToken({ regions: ["r1", "r2"], role: "read", name: "kept" }, 1_000);
         const b = issueToken({ regions: ["*"], role: "write", name: null }, 2_000);
         await tokens.create(a.stored);
         await tokens.create(b.stored);
         await tokens.revoke(b.stored.id, 3_000);
-        await backend.storage.close();
-        const reopened = await backend.reopen();
+        const reopened = await reopen();
         const { hash: _hash, ...expectedA } = a.stored;
         assert.deepEqual(await tokensOf(reopened).findByHash(hashToken(a.secret)), { ...expectedA, revokedAt: null });
         assert.deepEqual(
@@ -103,7 +113,6 @@ export function describeTokenStorage(name: string, open: OpenBackend, options: {
             [b.stored.id, 3_000],
           ],
         );
-        return reopened;
       }));
   });
 }
