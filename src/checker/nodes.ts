@@ -6,7 +6,7 @@
  */
 import { openStore } from "../core/open-store.js";
 import type { StoreOptions, VersoStore } from "../core/store.js";
-import { type RunningServer, startServer } from "../server/serve.js";
+import { type RunningServer, type ServeOptions, startServer } from "../server/serve.js";
 
 export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string; poolSize?: number };
 
@@ -16,7 +16,15 @@ export interface ApiNode {
   url: string;
 }
 
-export async function startNodes(backend: Backend, count: number, options: StoreOptions = {}): Promise<ApiNode[]> {
+/** What every node's server shares besides the store: authentication settings. */
+export type NodeServerOptions = Pick<ServeOptions, "adminToken" | "tokenCacheMs">;
+
+export async function startNodes(
+  backend: Backend,
+  count: number,
+  options: StoreOptions = {},
+  serverOptions: NodeServerOptions = {},
+): Promise<ApiNode[]> {
   const nodes: ApiNode[] = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -27,7 +35,7 @@ export async function startNodes(backend: Backend, count: number, options: Store
           ? { path: backend.path }
           : { postgres: { connectionString: backend.url, schema: backend.schema, poolSize: backend.poolSize ?? 6 } }),
       });
-      const server = await startServer({ store, host: "127.0.0.1", port: 0, log: options.log ?? (() => {}) });
+      const server = await startServer({ ...serverOptions, store, host: "127.0.0.1", port: 0, log: options.log ?? (() => {}) });
       nodes.push({ store, server, url: server.url });
     }
     return nodes;

@@ -3,12 +3,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { hashToken, issueToken } from "../../src/core/tokens.js";
+import { issueToken } from "../../src/core/tokens.js";
 import { MIGRATIONS, migrate } from "../../src/storage/sqlite/migrations.js";
 import { openDatabase } from "../../src/storage/sqlite/open-database.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
+import { describeTokenStorage } from "./token-storage-suite.js";
 
-describe("SQLite token storage", () => {
+describeTokenStorage("sqlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "verso-token-storage-"));
+  const path = join(dir, "verso.db");
+  return {
+    storage: new SqliteStorage({ path }),
+    reopen: async () => new SqliteStorage({ path }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe("SQLite token storage upgrade", () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "verso-token-storage-"));
@@ -29,33 +40,6 @@ describe("SQLite token storage", () => {
       const { stored } = issueToken({ regions: ["r1"], role: "read", name: null }, 1_000);
       await tokens.create(stored);
       assert.equal((await tokens.list()).length, 1);
-    } finally {
-      await storage.close();
-    }
-  });
-
-  it("finds by hash, revokes once and keeps revoked tokens listed", async () => {
-    const storage = new SqliteStorage({ path: ":memory:" });
-    try {
-      const tokens = storage.tokens();
-      const a = issueToken({ regions: ["*"], role: "write", name: "ci" }, 1_000);
-      const b = issueToken({ regions: ["r1", "r2"], role: "read", name: null }, 2_000);
-      await tokens.create(a.stored);
-      await tokens.create(b.stored);
-      const { hash: _hash, ...expectedB } = b.stored;
-      assert.deepEqual(await tokens.findByHash(hashToken(b.secret)), { ...expectedB, revokedAt: null });
-      assert.equal(await tokens.findByHash(hashToken("verso_unknown")), undefined);
-      assert.equal((await tokens.revoke(b.stored.id, 3_000))?.revokedAt, 3_000);
-      assert.equal((await tokens.revoke(b.stored.id, 4_000))?.revokedAt, 3_000, "a second revocation keeps the first time");
-      assert.equal((await tokens.findByHash(hashToken(b.secret)))?.revokedAt, 3_000);
-      assert.equal(await tokens.revoke("tok_missing", 5_000), undefined);
-      assert.deepEqual(
-        (await tokens.list()).map((t) => [t.id, t.revokedAt]),
-        [
-          [a.stored.id, null],
-          [b.stored.id, 3_000],
-        ],
-      );
     } finally {
       await storage.close();
     }

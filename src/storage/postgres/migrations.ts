@@ -51,6 +51,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX idempotency_by_age ON ${s}.idempotency (created_at);
     `,
   },
+  {
+    version: 2,
+    description: "scoped API tokens, stored as a hash of their secret",
+    // The secret never reaches the database: `hash` is its SHA-256 (see core/tokens.ts).
+    sql: (s) => `
+      CREATE TABLE ${s}.tokens (
+        id text COLLATE "C" PRIMARY KEY,
+        hash text NOT NULL UNIQUE,
+        name text,
+        role text NOT NULL,
+        regions text[] NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+      );
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -9,9 +9,11 @@ import type pg from "pg";
 import type { Region } from "../../protocol/types.js";
 import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
 import type { ChangesQuery, CommitListener as Listener, RawPage, Storage, StoredRow, WriteCommand, WriteResult } from "../storage.js";
+import type { TokenStorage } from "../token-storage.js";
 import { CommitListener } from "./commit-listener.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
+import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
@@ -46,6 +48,7 @@ export class PostgresStorage implements Storage {
   private readonly listeners = new Set<Listener>();
   private readonly published = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  private readonly tokenStorage: PostgresTokenStorage;
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
@@ -66,6 +69,7 @@ export class PostgresStorage implements Storage {
       now: options.now ?? Date.now,
       log,
     };
+    this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
   }
 
   /** Connects, migrates the schema and starts listening for commits of every node. */
@@ -149,6 +153,11 @@ export class PostgresStorage implements Storage {
 
   async sweepIdempotency(before: number): Promise<number> {
     return (await this.pool.query(this.sql.sweep, [before])).rowCount ?? 0;
+  }
+
+  /** Tokens in this schema: every node on it sees the same ones. */
+  tokens(): TokenStorage {
+    return this.tokenStorage;
   }
 
   onCommit(listener: Listener): () => void {

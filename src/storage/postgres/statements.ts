@@ -6,6 +6,7 @@ import { quoted } from "./schema-name.js";
 
 const FEED_COLUMNS = "collection, key, version, deleted, value";
 const REGION_COLUMNS = "id, name, epoch, version, floor";
+const TOKEN_COLUMNS = "id, name, role, regions, created_at, revoked_at";
 
 export function statements(schema: string) {
   const s = quoted(schema);
@@ -79,6 +80,11 @@ export function statements(schema: string) {
     recordOutcomes: `UPDATE ${s}.idempotency d SET outcome = u.outcome
       FROM unnest($1::text[], $2::text[]) AS u (key, outcome) WHERE d.key = u.key`,
     sweep: `DELETE FROM ${s}.idempotency WHERE created_at < $1`,
+    insertToken: `INSERT INTO ${s}.tokens (id, hash, name, role, regions, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    tokens: `SELECT ${TOKEN_COLUMNS} FROM ${s}.tokens ORDER BY created_at, id`,
+    /** Keeps the first revocation time; no row back means no such token. */
+    revokeToken: `UPDATE ${s}.tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING ${TOKEN_COLUMNS}`,
+    tokenByHash: `SELECT ${TOKEN_COLUMNS} FROM ${s}.tokens WHERE hash = $1`,
     /** Commit notifications are queued inside the write transaction and sent by its commit. */
     notify: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
   };
