@@ -13,7 +13,7 @@
  * Both HTTP systems are called over the same keep-alive node:http transport, from this
  * process, so the difference between them is the servers'.
  *
- * Run: node --import tsx bench/restate.ts [--ops 1000] [--concurrency 16]
+ * Run: node --import tsx bench/restate.ts [--ops 2000] [--concurrency 16]
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,11 +30,12 @@ import { startChild } from "./child-server.js";
 import { keepAliveFetch } from "./keep-alive-fetch.js";
 
 const { values } = parseArgs({
-  options: { ops: { type: "string", default: "1000" }, concurrency: { type: "string", default: "16" } },
+  options: { ops: { type: "string", default: "2000" }, concurrency: { type: "string", default: "16" } },
 });
 const OPS = Number(values.ops);
 const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Math.min(200, OPS);
+// Long enough for the HTTP paths to be compiled before they are measured.
+const WARMUP = Math.min(1000, OPS);
 const REGION_COUNTS = [1, 8];
 
 interface Result {
