@@ -137,9 +137,13 @@ function startServer(db: string): Promise<{ url: string; stop: () => Promise<voi
   });
 }
 
+function rate(m: Measured): number {
+  return m.rows / (m.ms / 1000);
+}
+
 function line(name: string, m: Measured): string {
-  const rate = Math.round(m.rows / (m.ms / 1000));
-  return `${name.padEnd(34)} ${String(m.rows).padStart(9)} rows  ${(m.ms / 1000).toFixed(2).padStart(7)} s  ${String(rate).padStart(9)} rows/s  peak RSS ${m.maxRssMb} MB`;
+  const perSecond = Math.round(rate(m));
+  return `${name.padEnd(34)} ${String(m.rows).padStart(9)} rows  ${(m.ms / 1000).toFixed(2).padStart(7)} s  ${String(perSecond).padStart(9)} rows/s  peak RSS ${m.maxRssMb} MB`;
 }
 
 if (values.child === "agent") {
@@ -152,22 +156,36 @@ if (values.child === "agent") {
   const dir = mkdtempSync(join(tmpdir(), "verso-bench-"));
   try {
     const db = join(dir, "server.db");
-    let started = performance.now();
+    const started = performance.now();
     await populate(db, rows);
     console.log(`populated ${rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s (${rows / TXN_OPS} transactions)`);
-    console.log(line("raw SQLite scan", await runChild(["--child", "scan", "--path", db])));
-    console.log(line("raw SQLite scan + copy to a file", await runChild(["--child", "copy", "--path", db, "--url", join(dir, "copy.db")])));
+    const scan = await runChild(["--child", "scan", "--path", db]);
+    console.log(line("raw SQLite scan", scan));
+    const copy = await runChild(["--child", "copy", "--path", db, "--url", join(dir, "copy.db")]);
+    console.log(line("raw SQLite scan + copy to a file", copy));
+    const agents: [number, Measured][] = [];
     const server = await startServer(db);
     try {
       for (const limit of limits) {
         const path = join(dir, `replica-${limit}.db`);
-        started = performance.now();
         const measured = await runChild(["--child", "agent", "--url", server.url, "--path", path, "--limit", String(limit)]);
+        agents.push([limit, measured]);
         console.log(line(`agent bootstrap, page limit ${limit}`, measured));
         console.log(`${"".padEnd(34)} replica file ${(statSync(path).size / 2 ** 20).toFixed(0)} MB`);
       }
     } finally {
       await server.stop();
+    }
+    console.log("\nratios against the raw scans of this run (rows/s: above 1 is faster; peak RSS: above 1 uses more)");
+    for (const [limit, agent] of agents) {
+      for (const [name, base] of [
+        ["scan", scan],
+        ["scan + copy", copy],
+      ] as const) {
+        console.log(
+          `  agent, page limit ${limit} / ${name}: rows/s ${(rate(agent) / rate(base)).toFixed(2)}, peak RSS ${(agent.maxRssMb / base.maxRssMb).toFixed(2)}`,
+        );
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -139,6 +139,13 @@ try {
     gc: after.collected ? "collected before measuring" : "not collected",
   };
   for (const [name, value] of Object.entries(figures)) console.log(`${name.padEnd(28)} ${value}`);
+  // The same-run baseline: the write's own round trip, durable commit included, which
+  // every delivery contains; the ratio is what reaching all watchers adds to it.
+  const ack = percentile(acks, 50);
+  console.log("\nratios against the write ack p50 of this run");
+  console.log(`  delivery p50 / write ack p50      ${(percentile(latencies, 50) / ack).toFixed(2)}`);
+  console.log(`  delivery p99 / write ack p50      ${(percentile(latencies, 99) / ack).toFixed(2)}`);
+  console.log(`  last watcher p50 / write ack p50  ${(percentile(lastArrivals, 50) / ack).toFixed(2)}`);
 
   clients.kill();
   const exited = once(server, "exit");

@@ -2,7 +2,7 @@
  * A server under test, run in its own process so that it does not share an event loop
  * with autocannon. `verso <db> <full|normal> <maxBatch>` runs startServer over openStore;
  * `bare` runs node:http answering a fixed JSON body (after reading the request body),
- * the least any HTTP server does. Prints {"url": ...} once listening; stops on SIGTERM,
+ * the least any HTTP server does; `endpoint` runs verso's Restate SDK endpoint. Prints {"url": ...} once listening; stops on SIGTERM,
  * or when its stdin closes (the benchmark process ended, however it ended).
  */
 import { createServer } from "node:http";
@@ -41,6 +41,13 @@ if (kind === "verso") {
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGTERM", stop);
   onParentGone(stop);
+} else if (kind === "endpoint") {
+  const { startEndpoint } = await import("../src/restate/endpoint.js");
+  const endpoint = await startEndpoint({ port: 0, logLevel: "error" });
+  const stop = () => void endpoint.stop().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  onParentGone(stop);
+  ready(endpoint.url);
 } else {
-  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> | bare");
+  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> | bare | endpoint");
 }

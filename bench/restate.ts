@@ -1,15 +1,21 @@
 /**
  * NextVersion three ways, under the same closed-loop load: `--concurrency` callers
  * each issue calls back to back until `--ops` calls are done, on one region and on
- * eight regions (caller i uses region i mod 8).
+ * eight regions (caller i uses region i mod 8); each without and with an
+ * Idempotency-Key (a fresh one per call, as VersoClient sends by default).
  *
  *   embedded  verso's VersoStore.nextVersion in this process (SQLite, synchronous=full)
- *   http      verso's HTTP server (startServer) through VersoClient, on loopback
+ *   http      verso's HTTP server in its own process (bench/http-target.ts, as in the
+ *             http suite: synchronous=full, group commit on), through VersoClient
  *   restate   the VersioningService virtual object through Restate's ingress
- *             (restate-server 1.7 as a child, the SDK endpoint in this process)
+ *             (restate-server 1.7 and verso's SDK endpoint, each in its own process)
  *
- * Run: node --import tsx bench/restate.ts [--ops 1000] [--concurrency 16]
+ * Both HTTP systems are called over the same keep-alive node:http transport, from this
+ * process, so the difference between them is the servers'.
+ *
+ * Run: node --import tsx bench/restate.ts [--ops 2000] [--concurrency 16]
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,21 +24,23 @@ import { VersoClient } from "../src/client/http-client.js";
 import { openStore } from "../src/core/open-store.js";
 import { storeVersionCounter, type VersionCounter } from "../src/core/version-counter.js";
 import { RestateAdmin } from "../src/restate/admin.js";
-import { startEndpoint } from "../src/restate/endpoint.js";
 import { ingressVersionCounter } from "../src/restate/ingress-counter.js";
-import { startServer } from "../src/server/serve.js";
 import { startRestateServer } from "../test/restate/harness.js";
+import { startChild } from "./child-server.js";
+import { keepAliveFetch } from "./keep-alive-fetch.js";
 
 const { values } = parseArgs({
-  options: { ops: { type: "string", default: "1000" }, concurrency: { type: "string", default: "16" } },
+  options: { ops: { type: "string", default: "2000" }, concurrency: { type: "string", default: "16" } },
 });
 const OPS = Number(values.ops);
 const CONCURRENCY = Number(values.concurrency);
-const WARMUP = Math.min(200, OPS);
+// Long enough for the HTTP paths to be compiled before they are measured.
+const WARMUP = Math.min(1000, OPS);
 const REGION_COUNTS = [1, 8];
 
 interface Result {
   system: string;
+  keyed: boolean;
   regions: number;
   opsPerSec: number;
   p50: number;
@@ -42,6 +50,7 @@ interface Result {
 /** Closed loop: each caller starts its next call when the previous one returns. */
 async function load(
   counter: VersionCounter,
+  keyed: boolean,
   prefix: string,
   regions: number,
   ops: number,
@@ -55,7 +64,7 @@ async function load(
       while (issued < ops) {
         issued++;
         const t = performance.now();
-        await counter.next(region);
+        await counter.next(region, keyed ? randomUUID() : undefined);
         latencies.push(performance.now() - t);
       }
     }),
@@ -69,16 +78,20 @@ function percentile(sorted: number[], p: number): number {
 
 async function measure(system: string, counter: VersionCounter): Promise<Result[]> {
   const results: Result[] = [];
-  for (const regions of REGION_COUNTS) {
-    await load(counter, `warm-${regions}`, regions, WARMUP);
-    const { seconds, latencies } = await load(counter, `run-${regions}`, regions, OPS);
-    latencies.sort((a, b) => a - b);
-    // Every call must have produced a distinct version: check the counters add up.
-    let total = 0;
-    for (let r = 0; r < regions; r++) total += await counter.current(`run-${regions}-r${r}`);
-    if (total !== OPS) throw new Error(`${system}: ${OPS} calls but the counters sum to ${total}`);
-    results.push({ system, regions, opsPerSec: OPS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
-    process.stderr.write(`${system} ${regions} region(s): ${Math.round(OPS / seconds)} ops/s\n`);
+  for (const keyed of [false, true]) {
+    for (const regions of REGION_COUNTS) {
+      const prefix = `${keyed ? "keyed" : "plain"}-${regions}`;
+      await load(counter, keyed, `warm-${prefix}`, regions, WARMUP);
+      const { seconds, latencies } = await load(counter, keyed, `run-${prefix}`, regions, OPS);
+      latencies.sort((a, b) => a - b);
+      // Every call must have produced a distinct version: check the counters add up.
+      let total = 0;
+      for (let r = 0; r < regions; r++) total += await counter.current(`run-${prefix}-r${r}`);
+      if (total !== OPS) throw new Error(`${system}: ${OPS} calls but the counters sum to ${total}`);
+      const p50 = percentile(latencies, 50);
+      results.push({ system, keyed, regions, opsPerSec: OPS / seconds, p50, p99: percentile(latencies, 99) });
+      process.stderr.write(`${system}${keyed ? " + key" : ""} ${regions} region(s): ${Math.round(OPS / seconds)} ops/s\n`);
+    }
   }
   return results;
 }
@@ -91,22 +104,30 @@ async function main(): Promise<void> {
     results.push(...(await measure("embedded", storeVersionCounter(embedded))));
     await embedded.close();
 
-    const served = await openStore({ path: join(dir, "http.db"), maintenanceIntervalMs: 0 });
-    const server = await startServer({ store: served, port: 0, log: () => {} });
-    const client = new VersoClient({ server: server.url });
-    results.push(
-      ...(await measure("http", {
-        next: async (region) => (await client.nextVersion(region)).version,
-        current: async (region) => (await client.region(region)).version,
-      })),
-    );
-    await server.stop();
+    const server = await startChild(["verso", join(dir, "http.db"), "full", "512"]);
+    try {
+      const client = new VersoClient({ server: server.url, fetch: keepAliveFetch });
+      const seg = encodeURIComponent;
+      results.push(
+        ...(await measure("http", {
+          // Without `write`, the client sends no Idempotency-Key, as the embedded call.
+          next: async (region, key) =>
+            (key === undefined
+              ? await client.json<{ version: number }>({ method: "POST", path: `/v1/regions/${seg(region)}/next-version` })
+              : await client.nextVersion(region, { idempotencyKey: key })
+            ).version,
+          current: async (region) => (await client.region(region)).version,
+        })),
+      );
+    } finally {
+      await server.stop();
+    }
 
     const restate = await startRestateServer();
-    const endpoint = await startEndpoint({ port: 0, logLevel: "error" });
+    const endpoint = await startChild(["endpoint"]);
     try {
       await new RestateAdmin(restate.admin).register(endpoint.url);
-      results.push(...(await measure("restate", ingressVersionCounter({ ingress: restate.ingress }))));
+      results.push(...(await measure("restate", ingressVersionCounter({ ingress: restate.ingress, fetch: keepAliveFetch }))));
     } finally {
       await endpoint.stop();
       await restate.stop();
@@ -118,14 +139,14 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: Result[]): void {
-  const base = new Map(results.filter((r) => r.system === "embedded").map((r) => [r.regions, r]));
-  const rows = [["system", "regions", "ops/s", "p50 ms", "p99 ms", "ops/s vs embedded", "ops/s vs restate"]];
-  const restate = new Map(results.filter((r) => r.system === "restate").map((r) => [r.regions, r]));
+  const same = (system: string, r: Result) => results.find((x) => x.system === system && x.regions === r.regions && x.keyed === r.keyed);
+  const rows = [["system", "Idempotency-Key", "regions", "ops/s", "p50 ms", "p99 ms", "ops/s vs embedded", "ops/s vs restate"]];
   for (const r of results) {
-    const e = base.get(r.regions);
-    const x = restate.get(r.regions);
+    const e = same("embedded", r);
+    const x = same("restate", r);
     rows.push([
       r.system,
+      r.keyed ? "yes" : "no",
       String(r.regions),
       String(Math.round(r.opsPerSec)),
       r.p50.toFixed(2),

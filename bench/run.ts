@@ -2,25 +2,36 @@
  * verso's benchmarks: `npm run bench [-- --only inprocess,http] [--quick] [--runs N] [--json FILE]`.
  * Every figure is a ratio against a baseline measured in the same run, so the numbers
  * say how much verso costs over what it is built on, on whatever machine runs them.
+ * The script suites run only when named: `npm run bench -- --only bootstrap -- --rows 100000`
+ * (what follows the second `--` goes to the script).
  */
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { type Figure, table } from "./figures.js";
-import { settingsFor } from "./settings.js";
+import { runScript } from "./script-suite.js";
+import { type Settings, settingsFor } from "./settings.js";
 import { feedSuite } from "./suite-feed.js";
 import { groupCommitSuite } from "./suite-group-commit.js";
 import { httpSuite } from "./suite-http.js";
 import { inProcessSuite } from "./suite-in-process.js";
 
-const SUITES: Record<string, (settings: ReturnType<typeof settingsFor>) => Promise<Figure[]>> = {
-  inprocess: inProcessSuite,
-  groupcommit: groupCommitSuite,
-  http: httpSuite,
-  feed: feedSuite,
+type Suite = { figures: (settings: Settings) => Promise<Figure[]> } | { script: string };
+
+/** The default suites measure verso against a baseline in one table; the scripts print their own. */
+const SUITES: Record<string, Suite> = {
+  inprocess: { figures: inProcessSuite },
+  groupcommit: { figures: groupCommitSuite },
+  http: { figures: httpSuite },
+  feed: { figures: feedSuite },
+  postgres: { script: "postgres.ts" },
+  restate: { script: "restate.ts" },
+  bootstrap: { script: "bootstrap.ts" },
+  fanout: { script: "fanout.ts" },
 };
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     only: { type: "string" },
     quick: { type: "boolean", default: false },
@@ -29,7 +40,8 @@ const { values } = parseArgs({
   },
 });
 
-const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : Object.keys(SUITES);
+const defaults = Object.keys(SUITES).filter((name) => SUITES[name] && "figures" in SUITES[name]);
+const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : defaults;
 const unknown = chosen.filter((name) => !(name in SUITES));
 if (unknown.length > 0) {
   process.stderr.write(`unknown suite(s): ${unknown.join(", ")}; choose from ${Object.keys(SUITES).join(", ")}\n`);
@@ -52,13 +64,14 @@ for (const name of chosen) {
   const suite = SUITES[name];
   if (!suite) continue;
   const t0 = Date.now();
-  const result = await suite(settings);
-  figures.push(...result);
+  if ("script" in suite) await runScript(suite.script, positionals);
+  else figures.push(...(await suite.figures(settings)));
   process.stderr.write(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
-process.stdout.write(
-  `\n${table(figures)}\n\nverso, baseline: medians of their samples; ratio: median of verso / baseline per run (above 1: verso is faster)\n`,
-);
+if (figures.length > 0)
+  process.stdout.write(
+    `\n${table(figures)}\n\nverso, baseline: medians of their samples; ratio: median of verso / baseline per run (above 1: verso is faster)\n`,
+  );
 process.stdout.write(`total ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 if (values.json) {
   const machine = { node: process.version, cores: availableParallelism(), quick: settings.quick, runs: settings.runs };
