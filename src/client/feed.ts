@@ -65,12 +65,16 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
   const { signal } = options;
   let position: FeedPosition = pick(options);
   let failures = 0;
+  let lastEventId = "";
   const retries = client.retries;
   while (!signal?.aborted) {
     let delivered = false;
     try {
       const headers: Record<string, string> = { accept: "text/event-stream" };
-      if (position.since !== undefined && position.epoch !== undefined) headers["last-event-id"] = `${position.epoch}:${position.since}`;
+      // As EventSource does: the last id the server sent, verbatim (its form is the
+      // server's: `epoch:cursor`, or with the head of a reset in progress). The first
+      // connection states the position in the query.
+      if (lastEventId !== "") headers["last-event-id"] = lastEventId;
       const response = await client.send({
         method: "GET",
         path: `/v1/regions/${encodeURIComponent(region)}/watch`,
@@ -86,6 +90,7 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
           if (event.event === "changes") {
             const page = JSON.parse(event.data) as Page;
             position = advance(position, page);
+            lastEventId = event.id;
             delivered = true;
             yield { type: "changes", page };
           } else if (event.event === "progress") {

@@ -28,7 +28,10 @@ export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7070 */
   server: string;
   token?: string;
-  /** Attempts after the first for transient failures (network errors, 503). Default 4. */
+  /**
+   * Attempts after the first for transient failures: network errors and 503, and for
+   * writes (which carry an Idempotency-Key) also 500 `internal`. Default 4.
+   */
   retries?: number;
   /** First backoff delay in ms; doubles per attempt, with jitter, up to 5 s. Default 100. */
   backoffMs?: number;
@@ -174,14 +177,29 @@ export class VersoClient {
 
   /**
    * Sends a call and resolves with the successful response, its body unread (streams read
-   * it as it arrives). Network errors and 503 are retried; other failures throw a VersoError.
+   * it as it arrives). Network errors and 503 are retried, and for writes 500 `internal`
+   * too: the Idempotency-Key, the same on every attempt, makes a write whose outcome is
+   * unknown safe to send again. Other failures throw a VersoError. An error thrown for a
+   * write carries the key in `idempotencyKey` (see idempotencyKeyOf), so the caller can
+   * retry later with the same key.
    */
   async send(call: Call): Promise<globalThis.Response> {
+    if (!call.write) return this.attempts(call, undefined);
+    const key = call.write.idempotencyKey ?? randomUUID();
+    try {
+      return await this.attempts(call, key);
+    } catch (error) {
+      if (error instanceof Error) Object.defineProperty(error, "idempotencyKey", { value: key, enumerable: true });
+      throw error;
+    }
+  }
+
+  private async attempts(call: Call, idempotencyKey: string | undefined): Promise<globalThis.Response> {
     const url = new URL(this.base + call.path);
     for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { "verso-protocol": String(PROTOCOL_MAX), ...call.headers };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    if (call.write) headers["idempotency-key"] = call.write.idempotencyKey ?? randomUUID();
+    if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
     if (call.body !== undefined) headers["content-type"] = "application/json";
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     const retries = this.retries;
@@ -201,11 +219,13 @@ export class VersoClient {
       }
       if (response.ok) return response;
       const text = await response.text();
-      if (response.status === 503 && attempt < retries) {
+      const error = errorFromBody(response.status, text === "" ? undefined : safeParse(text));
+      const transient = response.status === 503 || (idempotencyKey !== undefined && response.status === 500 && error.code === "internal");
+      if (transient && attempt < retries) {
         await this.backoff(attempt);
         continue;
       }
-      throw errorFromBody(response.status, text === "" ? undefined : safeParse(text));
+      throw error;
     }
   }
 
@@ -213,6 +233,12 @@ export class VersoClient {
   backoff(attempt: number, signal?: AbortSignal): Promise<void> {
     return sleep(backoffDelay(attempt, this.options.backoffMs ?? 100, 5_000), signal);
   }
+}
+
+/** The Idempotency-Key of the write an error was thrown for, if it was thrown for a write. */
+export function idempotencyKeyOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("idempotencyKey" in error)) return undefined;
+  return typeof error.idempotencyKey === "string" ? error.idempotencyKey : undefined;
 }
 
 function rowPath(region: string, collection: string, key: string): string {

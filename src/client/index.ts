@@ -4,5 +4,12 @@ export type * from "../protocol/types.js";
 export * from "./agent/index.js";
 export { backoffDelay } from "./backoff.js";
 export { advance, type FeedEvent, type FeedOptions, type FeedPosition, type FollowOptions } from "./feed.js";
-export { type ChangesParams, type ClientOptions, type ConditionalOpts, VersoClient, type WriteOpts } from "./http-client.js";
+export {
+  type ChangesParams,
+  type ClientOptions,
+  type ConditionalOpts,
+  idempotencyKeyOf,
+  VersoClient,
+  type WriteOpts,
+} from "./http-client.js";
 export { type SseEvent, SseParser } from "./sse.js";

@@ -24,6 +24,7 @@ export class Maintenance {
   private readonly options: MaintenanceOptions;
   private readonly timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: VersoStore,
@@ -43,6 +44,7 @@ export class Maintenance {
   }
 
   runOnce(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.running ??= this.run().finally(() => {
       this.running = undefined;
     });
@@ -54,9 +56,11 @@ export class Maintenance {
     try {
       const swept = await this.store.storage.sweepIdempotency(now() - this.options.idempotencyRetentionMs);
       if (swept > 0) log(`swept ${swept} expired idempotency record(s)`);
-      if (this.options.tombstoneRetentionMs <= 0) return;
+      if (this.options.tombstoneRetentionMs <= 0 || this.stopped) return;
       const horizons = await this.store.storage.tombstoneHorizons(now() - this.options.tombstoneRetentionMs);
       for (const { region, version } of horizons) {
+        // A closing store takes no new writes: the rest waits for the next start.
+        if (this.stopped) return;
         const result = await this.store.execute(compactCommand(region, { beforeVersion: version + 1 }));
         log(`region ${region}: purged tombstones older than retention, ${JSON.stringify(result.response)}`);
       }
@@ -65,7 +69,10 @@ export class Maintenance {
     }
   }
 
-  stop(): void {
+  /** Stops the timer and resolves once a run in progress has finished, so storage can close under none. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.running;
   }
 }

@@ -10,6 +10,14 @@ import type { FeedPosition } from "../protocol/feed-position.js";
 import type { RawPage } from "../storage/storage.js";
 import type { VersoStore } from "./store.js";
 
+/** How pages are cut, besides the position: part of what makes two reads the same. */
+export interface PageShape {
+  /** Ops per page; absent = the feed's default. */
+  limit?: number;
+  /** The reader continues resets with `resetHead` (protocol 2), see ChangesQuery. */
+  resumableReset?: boolean;
+}
+
 interface RegionReads {
   pages: Map<string, Promise<RawPage>>;
   head?: Promise<number>;
@@ -33,11 +41,12 @@ export class SharedFeed {
   }
 
   /** One page of changes, as `store.changesRaw` would answer (no wait). */
-  changes(region: string, position: FeedPosition, limit?: number): Promise<RawPage> {
+  changes(region: string, position: FeedPosition, shape: PageShape = {}): Promise<RawPage> {
     const reads = this.reads(region);
     const { since, epoch, resetHead } = position;
+    const { limit, resumableReset = false } = shape;
     // An empty epoch is not checked, exactly like an absent one.
-    const key = `${since ?? ""}:${epoch ?? ""}:${resetHead ?? ""}:${limit ?? ""}`;
+    const key = `${since ?? ""}:${epoch ?? ""}:${resetHead ?? ""}:${limit ?? ""}:${resumableReset ? 2 : 1}`;
     let page = reads.pages.get(key);
     if (!page) {
       const generation = reads.generation;
@@ -46,6 +55,7 @@ export class SharedFeed {
         ...(epoch && { epoch }),
         ...(resetHead !== undefined && { resetHead }),
         ...(limit !== undefined && { limit }),
+        ...(resumableReset && { resumableReset }),
       });
       reads.pages.set(key, page);
       // The page also tells the head, which every watcher asks for when it goes back to waiting.

@@ -217,7 +217,7 @@ export class VersoStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.maintenance.stop();
+    await this.maintenance.stop();
     this.notifier.close();
     await this.committer.drain();
     this.unsubscribe();

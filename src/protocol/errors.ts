@@ -40,6 +40,12 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 
 /** Base of every error verso raises on purpose. `extra` holds the contract's additional fields. */
 export class VersoError extends Error {
+  /**
+   * Set by the client on an error thrown for a write: the Idempotency-Key it sent. When
+   * the outcome is unknown, retrying with the same key applies the write at most once.
+   */
+  declare readonly idempotencyKey?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -61,10 +61,25 @@ export function buildApp(options: AppOptions): FastifyInstance {
     routerOptions: { maxParamLength: 1024 },
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const { status, body } = errorResponse(error, log);
-      void (reply as FastifyReply).status(status).send(body);
+      void (reply as FastifyReply)
+        .header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)))
+        .status(status)
+        .send(body);
     },
+  });
+  // Before authentication: every answer, 401 and 403 included, names its protocol, and
+  // an unsupported protocol is refused without a token lookup.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
+    const asked = header(request.headers, PROTOCOL_HEADER);
+    if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
+      throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
+        min: PROTOCOL_MIN,
+        max: PROTOCOL_MAX,
+      });
+    }
   });
   const tokens = options.tokens ?? options.store.storage.tokens?.();
   const context: RouteContext = {
@@ -91,19 +106,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.addHook("onRequest", async (request, reply) => {
-    const asked = header(request.headers, PROTOCOL_HEADER);
-    if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
-      reply.header(PROTOCOL_HEADER, String(PROTOCOL_MAX));
-      throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
-        min: PROTOCOL_MIN,
-        max: PROTOCOL_MAX,
-      });
-    }
-    // The response speaks the protocol the request asked for.
-    reply.header(PROTOCOL_HEADER, String(requestProtocol(request.headers)));
-  });
-
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = errorResponse(error, log);
     void reply.status(status).send(body);
@@ -120,6 +122,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   tokenRoutes(app, context);
   watchRoutes(app, context);
   return app;
+}
+
+/** The response speaks the protocol the request asked for; a refusal speaks the newest. */
+function answeredProtocol(headers: Record<string, string | string[] | undefined>): number {
+  const asked = header(headers, PROTOCOL_HEADER);
+  return asked !== undefined && !isSupportedProtocol(asked.trim()) ? PROTOCOL_MAX : requestProtocol(headers);
 }
 
 function positive(name: string, value: number): number {

@@ -21,22 +21,37 @@ export interface EventPosition {
   /** "" when the region had never been written: such an id checks no epoch. */
   epoch: string;
   cursor: number;
+  /** While a reset spans pages (protocol 2 only): the head of its first page. */
+  resetHead?: number;
 }
 
-/** The id of a `changes` event: `epoch:cursor`, what `Last-Event-ID` sends back on reconnect. */
+/**
+ * The id of a `changes` event, what `Last-Event-ID` sends back on reconnect:
+ * `epoch:cursor`, or `epoch:cursor:resetHead` while a reset spans pages, so that a
+ * reconnect continues the reset instead of starting it over.
+ */
 export function eventId(position: EventPosition): string {
-  return `${position.epoch}:${position.cursor}`;
+  const id = `${position.epoch}:${position.cursor}`;
+  return position.resetHead === undefined ? id : `${id}:${position.resetHead}`;
 }
 
-/** Parses an `epoch:cursor` id; the last colon separates them, so an epoch could even hold one. */
+/** Parses `epoch:cursor` or `epoch:cursor:resetHead` (epochs never hold a colon). */
 export function parseEventId(text: string): EventPosition {
-  const trimmed = text.trim();
-  const colon = trimmed.lastIndexOf(":");
-  const digits = colon < 0 ? "" : trimmed.slice(colon + 1);
-  if (!/^\d{1,16}$/.test(digits)) {
-    throw new BadRequestError(`Last-Event-ID must look like "epoch:cursor", got ${JSON.stringify(text)}`);
+  const parts = text.trim().split(":");
+  const [epoch, cursor, resetHead] = parts;
+  if (epoch === undefined || cursor === undefined || parts.length > 3) {
+    throw new BadRequestError(`Last-Event-ID must look like "epoch:cursor" or "epoch:cursor:resetHead", got ${JSON.stringify(text)}`);
   }
-  const cursor = Number(digits);
-  if (!Number.isSafeInteger(cursor)) throw new BadRequestError("Last-Event-ID cursor is too large");
-  return { epoch: trimmed.slice(0, colon), cursor };
+  return {
+    epoch,
+    cursor: idNumber("cursor", cursor, text),
+    ...(resetHead !== undefined && { resetHead: idNumber("resetHead", resetHead, text) }),
+  };
+}
+
+function idNumber(name: string, digits: string, text: string): number {
+  if (!/^\d{1,16}$/.test(digits)) throw new BadRequestError(`Last-Event-ID ${name} must be a version, got ${JSON.stringify(text)}`);
+  const value = Number(digits);
+  if (!Number.isSafeInteger(value)) throw new BadRequestError(`Last-Event-ID ${name} is too large`);
+  return value;
 }

@@ -13,7 +13,7 @@
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { serializePage } from "../core/page-json.js";
-import type { SharedFeed } from "../core/shared-feed.js";
+import type { PageShape, SharedFeed } from "../core/shared-feed.js";
 import type { VersoStore } from "../core/store.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { RawPage } from "../storage/storage.js";
@@ -29,21 +29,32 @@ export interface WatchStreamOptions {
   heartbeatMs: number;
   /** Unsent bytes past which the consumer counts as stalled and is cut off. */
   bufferBytes: number;
-  /** Ops per page, as asked; absent = the feed's default. */
-  limit?: number;
+  /** Page size and, for protocol 2 readers, resumable resets; as asked. */
+  shape: PageShape;
   log: (line: string) => void;
 }
 
 /** Why a stream ended: the client left, it was cut off as too slow, the server stopped, or a read failed. */
 export type StreamEnd = "client-gone" | "cut-off" | "stopped" | "failed";
 
-/** Watchers woken together share their page objects: each page is framed once, not once per watcher. */
+/**
+ * Watchers woken together share their page objects: each page is framed once, not once
+ * per watcher. The id depends on the page only: `after` follows from the page and the
+ * position it was read at, which SharedFeed keys its pages by.
+ */
 const framed = new WeakMap<RawPage, string>();
 
-function changesEvent(page: RawPage): string {
+function changesEvent(page: RawPage, after: FeedPosition, shape: PageShape): string {
   let text = framed.get(page);
   if (text === undefined) {
-    text = sseEvent("changes", serializePage(page), eventId(page));
+    // Only a protocol 2 reader may be handed the head of a reset to continue it with;
+    // protocol 1 keeps the `epoch:cursor` id of its contract.
+    const resetHead = shape.resumableReset ? after.resetHead : undefined;
+    text = sseEvent(
+      "changes",
+      serializePage(page),
+      eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) }),
+    );
     framed.set(page, text);
   }
   return text;
@@ -112,7 +123,7 @@ export class WatchStream {
       const news = page.reset || page.ops.length > 0 || page.cursor !== position.since;
       position = advance(position, page);
       if (news) {
-        if (!this.send(changesEvent(page))) return;
+        if (!this.send(changesEvent(page, position, this.options.shape))) return;
         announced = true;
         if (page.more) {
           await this.pace(page.head);
@@ -138,7 +149,7 @@ export class WatchStream {
   }
 
   private read(position: FeedPosition): Promise<RawPage> {
-    return this.options.feed.changes(this.options.region, position, this.options.limit);
+    return this.options.feed.changes(this.options.region, position, this.options.shape);
   }
 
   /** Resolves true once the region's head reaches `target`; false after a heartbeat interval or on abort. */

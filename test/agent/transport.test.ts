@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -184,7 +185,10 @@ describe("replica file", () => {
     const db = new Database(newer);
     db.pragma("user_version = 99");
     db.close();
+    const before = readFileSync(newer);
     assert.throws(() => openReplica({ server: "http://unused", region: "eu", path: newer, transport: async function* () {} }), /newer/);
+    assert.deepEqual(readFileSync(newer), before, "the refused file keeps its bytes (no switch to WAL)");
+    assert.deepEqual(readdirSync(dir), ["newer.db"], "and no -wal or -shm file appeared");
     const path = join(dir, "eu.db");
     const transport: FeedTransport = async function* (_position, signal) {
       await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));

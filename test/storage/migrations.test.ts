@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION, SchemaTooNewError } from "../../src/storage/sqlite/migrations.js";
 import { openDatabase } from "../../src/storage/sqlite/open-database.js";
-import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
+import { SqliteStorage, TOMBSTONE_QUERIES } from "../../src/storage/sqlite/sqlite-storage.js";
 
 const dir = mkdtempSync(join(tmpdir(), "verso-migrations-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -177,6 +177,34 @@ describe("SQLite schema upgrades", () => {
       check.close();
     });
   }
+
+  it("tombstone retention and purges search the tombstone index, not the whole rows table", async () => {
+    const path = newPath();
+    const storage = new SqliteStorage({ path });
+    await storage.close();
+    const db = new Database(path);
+    const plan = (sql: string, ...params: number[]) =>
+      db
+        .prepare<number[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => r.detail);
+    assert.ok(
+      schema(db).includes("CREATE INDEX rows_tombstones ON rows (region_id, version) WHERE deleted = 1"),
+      "migration 3 creates the partial index",
+    );
+    const purge = plan(TOMBSTONE_QUERIES.purge, 1, 5);
+    assert.ok(
+      purge.some((d) => /^SEARCH rows USING INDEX rows_tombstones \(region_id=\? AND version<\?\)/.test(d)),
+      purge.join("; "),
+    );
+    const horizons = plan(TOMBSTONE_QUERIES.horizons, 0);
+    assert.ok(
+      horizons.some((d) => /^SCAN r USING INDEX rows_tombstones/.test(d)),
+      horizons.join("; "),
+    );
+    assert.ok(!horizons.some((d) => /^SCAN r$/.test(d)), "never a scan of the table itself");
+    db.close();
+  });
 
   it("migrate with a shorter chain names that chain's version", () => {
     const db = new Database(":memory:");

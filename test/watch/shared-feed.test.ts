@@ -43,9 +43,12 @@ describe("SharedFeed", () => {
       assert.ok(pages.every((p) => p === pages[0]));
       await feed.changes("r", { since: 1 });
       assert.equal(reads.changes, 2, "another cursor is another read");
+      const resumable = await feed.changes("r", { since: 0 }, { resumableReset: true });
+      assert.notEqual(resumable, pages[0], "a protocol 2 read is cut otherwise: not shared with protocol 1");
+      assert.equal(reads.changes, 3);
       await nextTurn();
       await feed.changes("r", { since: 0 });
-      assert.equal(reads.changes, 3, "nothing is kept past the turn");
+      assert.equal(reads.changes, 4, "nothing is kept past the turn");
     } finally {
       feed.close();
       await store.close();

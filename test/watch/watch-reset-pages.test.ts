@@ -92,6 +92,65 @@ describe("watch: a reset that spans pages", () => {
   });
 });
 
+describe("watch: resets after compaction, by protocol", () => {
+  const v2 = { "verso-protocol": "2" };
+
+  it("protocol 2: reset pages keep to the limit; the event id carries the reset's head; a reconnect continues it", async () => {
+    const store = await openStore({ path: ":memory:", maintenanceIntervalMs: 0 });
+    const server = await startServer({ store, port: 0, log: () => {}, heartbeatMs: 60_000 });
+    try {
+      await fill(store, "p2");
+      await store.compact("p2", { beforeVersion: 21 });
+      const { epoch } = await store.getVersion("p2");
+      const reader = await SseReader.open(watchUrl(server.url, "p2", { limit: 5 }), v2);
+      const first = await reader.nextOf("changes");
+      const firstPage = JSON.parse(first.data) as Page;
+      assert.equal(firstPage.reset, true);
+      assert.equal(keysOf([firstPage]).length, 5, "the reset's first page is cut at the limit");
+      assert.ok(firstPage.cursor < 20, "its cursor lies below the floor");
+      assert.equal(first.lastEventId, `${epoch}:${firstPage.cursor}:21`);
+      reader.close();
+
+      // Reconnect as EventSource would, from the first page's id: the reset goes on.
+      const resumed = await SseReader.open(watchUrl(server.url, "p2", { limit: 5 }), { ...v2, "last-event-id": first.lastEventId });
+      const rest = await pagesUntilDone(resumed);
+      resumed.close();
+      assert.equal(rest[0]?.reset, false, "the reset was not started again");
+      assert.ok(
+        rest.every((p) => p.ops.length <= 5),
+        "every page keeps to the limit",
+      );
+      assert.deepEqual([...keysOf([firstPage]), ...keysOf(rest)].sort(), Array.from({ length: 19 }, (_, i) => `k${i + 1}`).sort());
+      assert.equal(rest.at(-1)?.cursor, 21);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("protocol 1: the live rows at or below the floor come in one page, and ids stay epoch:cursor", async () => {
+    const store = await openStore({ path: ":memory:", maintenanceIntervalMs: 0 });
+    const server = await startServer({ store, port: 0, log: () => {}, heartbeatMs: 60_000 });
+    try {
+      await fill(store, "p1");
+      await store.put("p1", "c", "late", 1);
+      await store.put("p1", "c", "later", 2);
+      await store.compact("p1", { beforeVersion: 21 });
+      const { epoch } = await store.getVersion("p1");
+      const reader = await SseReader.open(watchUrl(server.url, "p1", { limit: 5 }));
+      const first = await reader.nextOf("changes");
+      const firstPage = JSON.parse(first.data) as Page;
+      reader.close();
+      assert.equal(firstPage.reset, true);
+      assert.equal(keysOf([firstPage]).length, 19, "the compacted prefix comes whole");
+      assert.equal(firstPage.cursor, 20);
+      assert.equal(firstPage.more, true);
+      assert.equal(first.lastEventId, `${epoch}:20`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("feed position", () => {
   const page = { cursor: 6, epoch: "e", head: 21, reset: true, more: true };
   it("remembers the head of a reset while its pages continue, and forgets it at the end", () => {

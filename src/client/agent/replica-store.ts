@@ -7,7 +7,7 @@
  */
 import type Database from "better-sqlite3";
 import type { Json, Page, Row } from "../../protocol/types.js";
-import { migrate } from "../../storage/sqlite/migrations.js";
+import { checkSchemaVersion, migrate } from "../../storage/sqlite/migrations.js";
 import { openDatabase } from "../../storage/sqlite/open-database.js";
 import type { FeedPosition } from "../feed.js";
 import { REPLICA_MIGRATIONS, rowsTable } from "./replica-schema.js";
@@ -62,7 +62,9 @@ export class ReplicaStore {
   constructor(path: string, region: string, server: string) {
     // NORMAL is enough: a replica can always be fetched again, and a lost tail of
     // commits only rewinds the cursor to a consistent earlier state.
-    this.db = openDatabase({ path, synchronous: "normal" });
+    // The schema check comes first: a file from a newer agent is refused before it is
+    // touched (switching to WAL would rewrite its header and leave -wal/-shm files).
+    this.db = openDatabase({ path, synchronous: "normal" }, (db) => checkSchemaVersion(db, REPLICA_MIGRATIONS));
     const db = this.db;
     try {
       migrate(db, REPLICA_MIGRATIONS);

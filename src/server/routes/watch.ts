@@ -1,15 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import { SharedFeed } from "../../core/shared-feed.js";
+import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import type { RouteContext } from "../app.js";
-import { header, intParam, stringParam } from "../headers.js";
+import { header, intParam, requestProtocol, stringParam } from "../headers.js";
 import { parseEventId } from "../sse.js";
 import { WatchStream } from "../watch-stream.js";
 import type { Query, RegionParams } from "./params.js";
 
 /**
  * `GET /v1/regions/{r}/watch?since=V&epoch=E`: the change feed as Server-Sent Events.
- * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since` and `epoch`;
- * `resetHead` and `limit` mean what they mean for `/changes`.
+ * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since`, `epoch` and
+ * `resetHead`; `resetHead`, `limit` and the protocol mean what they mean for `/changes`.
  */
 export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
   const open = new Set<WatchStream>();
@@ -32,8 +33,12 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
     const since = resumed ? resumed.cursor : intParam(request.query, "since");
     const epoch = resumed ? resumed.epoch : stringParam(request.query, "epoch");
     // As for /changes: the head of a reset whose pages the reader is still applying, and the page size.
-    const resetHead = intParam(request.query, "resetHead");
+    const resetHead = resumed ? resumed.resetHead : intParam(request.query, "resetHead");
     const limit = intParam(request.query, "limit");
+    const shape = {
+      ...(limit !== undefined && { limit }),
+      resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
+    };
     const start = {
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),
@@ -41,7 +46,7 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
     };
     const region = request.params.region;
     // Read before committing to a stream, so bad input still gets its 4xx as JSON.
-    const first = await feed.changes(region, start, limit);
+    const first = await feed.changes(region, start, shape);
 
     reply.hijack();
     const response = reply.raw;
@@ -59,7 +64,7 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
       heartbeatMs,
       bufferBytes: watchBufferBytes,
       log,
-      ...(limit !== undefined && { limit }),
+      shape,
     };
     const stream = new WatchStream(options, first, start);
     // A request that arrives on an open connection while the server closes ends at once.

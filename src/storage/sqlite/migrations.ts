@@ -65,6 +65,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: "tombstones indexed on their own, so retention and purges do not scan the live rows",
+    up: (db) => {
+      db.exec("CREATE INDEX rows_tombstones ON rows (region_id, version) WHERE deleted = 1");
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

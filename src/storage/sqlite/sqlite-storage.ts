@@ -20,6 +20,16 @@ export interface SqliteStorageOptions extends SqliteOptions {
   now?: () => number;
 }
 
+/**
+ * The queries that look at tombstones only. Each says `deleted = 1` literally, so SQLite
+ * can use the partial index rows_tombstones (migration 3) instead of scanning every row.
+ */
+export const TOMBSTONE_QUERIES = {
+  purge: "DELETE FROM rows WHERE region_id = ? AND deleted = 1 AND version <= ?",
+  horizons: `SELECT g.name AS name, max(r.version) AS version FROM rows r JOIN regions g ON g.id = r.region_id
+    WHERE r.deleted = 1 AND r.updated_at < ? GROUP BY r.region_id`,
+} as const;
+
 export class SqliteStorage implements Storage {
   readonly backend = "sqlite";
   private readonly db: Database.Database;
@@ -77,11 +87,8 @@ export class SqliteStorage implements Storage {
         `SELECT collection, key, version, deleted, value FROM rows
          WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
       ),
-      purge: db.prepare<[number, number]>("DELETE FROM rows WHERE region_id = ? AND deleted = 1 AND version <= ?"),
-      tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(
-        `SELECT g.name AS name, max(r.version) AS version FROM rows r JOIN regions g ON g.id = r.region_id
-         WHERE r.deleted = 1 AND r.updated_at < ? GROUP BY r.region_id`,
-      ),
+      purge: db.prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
+      tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
       idempotencyGet: db.prepare<[string], { fingerprint: string; outcome: string }>(
         "SELECT fingerprint, outcome FROM idempotency WHERE key = ?",
       ),
