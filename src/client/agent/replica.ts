@@ -203,7 +203,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       let ready = false;
       try {
         // What was applied but not handled (a kill, a failed handler) goes before new pages.
-        await this.deliver();
+        // Handlers finishing a re-delivery at the known head are caught up: say so now
+        // rather than after the next event, which a long poll may hold back for long.
+        if ((await this.deliver()) > 0) ready = this.reportReady(false);
         handlerFailures = 0;
         if (signal.aborted) break;
         this.emit("connect", { transport: this.transportName(), attempt: failures });
@@ -246,6 +248,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       if (applied.reset) this.emit("reset", { epoch: page.epoch, cursor: page.cursor, rows: this.store.count() });
       if (applied.journaled > 0) await this.deliver();
     }
+    return this.reportReady(ready);
+  }
+
+  /** Emits `ready` unless already done for this connection; returns whether it was. */
+  private reportReady(ready: boolean): boolean {
     const { cursor, head, reset } = this.store.state;
     if (ready || reset !== undefined || cursor === undefined || cursor < head) return ready;
     this.emit("ready", { cursor, head });
@@ -260,17 +267,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
    * Delivers the journal in order: `change` event, then `onChange`. With a handler the
    * handled position advances after each change (a kill re-delivers at most the one in
    * flight); with listeners only, after each batch. Throws HandlerFailure at the first
-   * failure, having recorded everything before it as handled.
+   * failure, having recorded everything before it as handled. Returns how many it delivered.
    */
-  private async deliver(): Promise<void> {
-    if (!this.wantsChanges()) return;
+  private async deliver(): Promise<number> {
+    if (!this.wantsChanges()) return 0;
+    let delivered = 0;
     const onChange = this.options.onChange;
     const signal = this.controller.signal;
     for (let batch = this.store.pending(DELIVERY_BATCH); batch.length > 0; batch = this.store.pending(DELIVERY_BATCH)) {
       let handled = this.store.state.handled;
       try {
         for (const { seq, change } of batch) {
-          if (signal.aborted) return;
+          if (signal.aborted) return delivered;
           try {
             this.emit("change", change);
             // Listeners alone are delivered synchronously, in the same turn as the page.
@@ -279,12 +287,14 @@ export class Replica extends EventEmitter<ReplicaEvents> {
             throw new HandlerFailure(change, error instanceof Error ? error : new Error(String(error)));
           }
           handled = seq;
+          delivered++;
           if (onChange) this.store.markHandled(seq);
         }
       } finally {
         this.store.markHandled(handled);
       }
     }
+    return delivered;
   }
 }
 
