@@ -8,8 +8,9 @@ import { UsageError } from "./usage-error.js";
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)
-  --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time,
-                             the change as JSON on stdin ({"op","collection","key","version","value"?})
+  --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time, at least
+                             once: the change as JSON on stdin ({"op","collection","key","version","value"?});
+                             a non-zero exit is retried with backoff before anything after it
   --transport watch|poll     watch (default; falls back to poll without a watch endpoint) or long-poll
   --page-limit N             ops per page asked from the server
   --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
@@ -75,8 +76,10 @@ export async function agentCommand(argv: string[]): Promise<void> {
   replica.on("disconnect", ({ error, retryInMs }) =>
     process.stderr.write(`verso agent: disconnected (${describe(error)}); reconnecting in ${retryInMs} ms\n`),
   );
-  replica.on("handlerError", ({ change, error }) =>
-    process.stderr.write(`verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}\n`),
+  replica.on("handlerError", ({ change, error, retryInMs }) =>
+    process.stderr.write(
+      `verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}; retrying in ${retryInMs} ms\n`,
+    ),
   );
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");

@@ -29,6 +29,21 @@ export const REPLICA_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "journal of changes not yet handled, and the handled position (at-least-once delivery)",
+    up: (db) => {
+      // AUTOINCREMENT: sequence numbers never repeat, even after the journal was emptied,
+      // so `handled` stays comparable with every later entry.
+      db.exec(`
+        ALTER TABLE replica_state ADD COLUMN handled INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE journal (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          change TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const REPLICA_STATE_VERSION = REPLICA_MIGRATIONS.length;

@@ -4,6 +4,10 @@
  * exactly where it stopped. A reset is built in a shadow table across its pages (each
  * page still its own durable transaction) and swapped in with the last one, so readers
  * never see a half-built replica.
+ *
+ * The changes a page makes visible go, in the same transaction, into a journal; they
+ * leave it only when their handlers have finished (`markHandled`), so a kill between
+ * applying and handling re-delivers them instead of losing them.
  */
 import type Database from "better-sqlite3";
 import type { Json, Page, Row } from "../../protocol/types.js";
@@ -22,13 +26,21 @@ export interface ReplicaState {
   cursor: number | undefined;
   head: number;
   reset: { epoch: string; cursor: number; head: number } | undefined;
+  /** Journal sequence number up to which every change has been handled. */
+  handled: number;
 }
 
 export interface Applied {
-  /** Changes now visible to readers, in version order. */
-  changes: ChangeOp[];
+  /** Changes this page put into the journal. */
+  journaled: number;
   /** A reset was swapped in by this page. */
   reset: boolean;
+}
+
+/** A journaled change waiting for its handlers. */
+export interface PendingChange {
+  seq: number;
+  change: ChangeOp;
 }
 
 interface StateRow {
@@ -40,6 +52,7 @@ interface StateRow {
   reset_epoch: string | null;
   reset_cursor: number | null;
   reset_head: number | null;
+  handled: number;
 }
 
 interface RowRecord {
@@ -58,6 +71,8 @@ export class ReplicaStore {
   private readonly stmt;
   private current: ReplicaState;
   readonly applyPage: (page: Page, wantChanges: boolean) => Applied;
+  /** Advances the handled position to `seq` and trims the journal up to it, in one transaction. */
+  readonly markHandled: (seq: number) => void;
 
   constructor(path: string, region: string, server: string) {
     // NORMAL is enough: a replica can always be fetched again, and a lost tail of
@@ -98,21 +113,48 @@ export class ReplicaStore {
       shadowDel: db.prepare<[string, string]>("DELETE FROM reset_rows WHERE collection = ? AND key = ?"),
       shadowClear: db.prepare("DELETE FROM reset_rows"),
       // What a reset changes for readers: rows new or different in the shadow, and rows it lacks.
-      diffPuts: db.prepare<[], RowRecord>(
-        `SELECT n.collection, n.key, n.version, n.value FROM reset_rows n
+      // It is journaled inside SQLite (rowids follow ORDER BY), so a large reset is never held in memory.
+      journalDiffPuts: db.prepare(
+        `INSERT INTO journal (change)
+         SELECT json_object('op', 'put', 'collection', n.collection, 'key', n.key, 'version', n.version, 'value', json(n.value))
+         FROM reset_rows n
          LEFT JOIN rows o ON o.collection = n.collection AND o.key = n.key
          WHERE o.key IS NULL OR o.version <> n.version OR o.value <> n.value
          ORDER BY n.version, n.collection, n.key`,
       ),
-      diffDels: db.prepare<[], { collection: string; key: string }>(
-        `SELECT o.collection, o.key FROM rows o
+      journalDiffDels: db.prepare<[number]>(
+        `INSERT INTO journal (change)
+         SELECT json_object('op', 'del', 'collection', o.collection, 'key', o.key, 'version', ?) FROM rows o
          WHERE NOT EXISTS (SELECT 1 FROM reset_rows n WHERE n.collection = o.collection AND n.key = o.key)
          ORDER BY o.collection, o.key`,
       ),
+      journal: db.prepare<[string]>("INSERT INTO journal (change) VALUES (?)"),
+      pending: db.prepare<[number, number], { seq: number; change: string }>(
+        "SELECT seq, change FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+      ),
+      pendingCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM journal"),
+      trim: db.prepare<[number]>("DELETE FROM journal WHERE seq <= ?"),
+      setHandled: db.prepare<[number]>("UPDATE replica_state SET handled = ? WHERE id = 1"),
     };
     this.stmt.setServer.run(server);
     this.current = this.readState();
     this.applyPage = db.transaction((page: Page, wantChanges: boolean) => this.apply(page, wantChanges));
+    this.markHandled = db.transaction((seq: number) => {
+      if (seq <= this.current.handled) return;
+      this.stmt.trim.run(seq);
+      this.stmt.setHandled.run(seq);
+      this.current = { ...this.current, handled: seq };
+    });
+  }
+
+  /** Journaled changes after the handled position, oldest first, at most `limit`. */
+  pending(limit: number): PendingChange[] {
+    return this.stmt.pending.all(this.current.handled, limit).map((row) => ({ seq: row.seq, change: JSON.parse(row.change) as ChangeOp }));
+  }
+
+  /** How many changes wait in the journal. */
+  pendingCount(): number {
+    return this.stmt.pendingCount.get()?.n ?? 0;
   }
 
   get state(): ReplicaState {
@@ -163,7 +205,11 @@ export class ReplicaStore {
       this.stmt.shadowClear.run();
       reset = { epoch: page.epoch, cursor: page.cursor, head: page.head };
     }
-    const changes: ChangeOp[] = [];
+    let journaled = 0;
+    const journal = (change: ChangeOp) => {
+      this.stmt.journal.run(JSON.stringify(change));
+      journaled++;
+    };
     for (const op of page.ops) {
       if (op.op === "clear") {
         if (!reset) throw new Error("a clear op outside a reset page");
@@ -173,9 +219,9 @@ export class ReplicaStore {
         else this.stmt.shadowDel.run(op.collection, op.key);
       } else if (op.op === "put") {
         this.stmt.put.run(op.collection, op.key, op.version, JSON.stringify(op.value));
-        if (wantChanges) changes.push(op);
+        if (wantChanges) journal({ op: "put", collection: op.collection, key: op.key, version: op.version, value: op.value });
       } else if (this.stmt.del.run(op.collection, op.key).changes > 0 && wantChanges) {
-        changes.push(op);
+        journal({ op: "del", collection: op.collection, key: op.key, version: op.version });
       }
     }
     if (!reset) {
@@ -183,7 +229,10 @@ export class ReplicaStore {
     } else if (page.more) {
       this.stmt.setReset.run(reset.epoch, page.cursor, reset.head, page.head);
     } else {
-      if (wantChanges) changes.push(...this.diff(page.cursor));
+      if (wantChanges) {
+        journaled += this.stmt.journalDiffPuts.run().changes;
+        journaled += this.stmt.journalDiffDels.run(page.cursor).changes;
+      }
       this.db.exec(
         `ALTER TABLE rows RENAME TO rows_old; ALTER TABLE reset_rows RENAME TO rows; DROP TABLE rows_old; ${rowsTable("reset_rows")}`,
       );
@@ -191,15 +240,7 @@ export class ReplicaStore {
       this.stmt.setPosition.run(reset.epoch, page.cursor, page.head);
     }
     this.current = this.readState();
-    return { changes, reset: reset !== undefined && !page.more };
-  }
-
-  private diff(cursor: number): ChangeOp[] {
-    const puts: ChangeOp[] = this.stmt.diffPuts
-      .all()
-      .map((r) => ({ op: "put", collection: r.collection, key: r.key, version: r.version, value: JSON.parse(r.value) as Json }));
-    const dels: ChangeOp[] = this.stmt.diffDels.all().map((r) => ({ op: "del", collection: r.collection, key: r.key, version: cursor }));
-    return [...puts, ...dels];
+    return { journaled, reset: reset !== undefined && !page.more };
   }
 
   private readState(): ReplicaState {
@@ -209,6 +250,6 @@ export class ReplicaStore {
       row.reset_epoch !== null && row.reset_cursor !== null && row.reset_head !== null
         ? { epoch: row.reset_epoch, cursor: row.reset_cursor, head: row.reset_head }
         : undefined;
-    return { epoch: row.epoch ?? undefined, cursor: row.cursor ?? undefined, head: row.head, reset };
+    return { epoch: row.epoch ?? undefined, cursor: row.cursor ?? undefined, head: row.head, reset, handled: row.handled };
   }
 }

@@ -2,15 +2,21 @@
  * The replica agent: keeps a region's rows in a local SQLite file, following the feed
  * over a transport, reconnecting with jittered exponential backoff (capped) after any
  * failure. Events: `ready` (caught up to the head, once per connection), `change` (each
- * op that became visible), `reset` (a reset was swapped in), plus `page`, `connect`,
- * `disconnect` and `fallback` for observability.
+ * delivery of an op that became visible), `reset` (a reset was swapped in), `handlerError`,
+ * plus `page`, `connect`, `disconnect` and `fallback` for observability.
+ *
+ * Handlers are at least once, in order: a page's changes are journaled in the replica file
+ * with the page, and leave the journal only after `onChange` finished for them. The journal
+ * is delivered before any new page is consumed (on start, after each page, and after a
+ * handler failure, retried with backoff), so it never holds more than one page's changes
+ * (or one reset's difference).
  */
 import { EventEmitter } from "node:events";
 import type { Row } from "../../protocol/types.js";
 import { backoffDelay, sleep } from "../backoff.js";
 import type { FeedEvent } from "../feed.js";
 import { VersoClient } from "../http-client.js";
-import { type Applied, type ChangeOp, ReplicaStore } from "./replica-store.js";
+import { type ChangeOp, ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
 
 export interface ReplicaOptions {
@@ -31,8 +37,11 @@ export interface ReplicaOptions {
   /** Longest reconnect delay (ms). Default 10 s. */
   maxBackoffMs?: number;
   /**
-   * Called for each change once it is committed, in order; the next page is fetched only
-   * after it settles (backpressure). A throw is reported as a `handlerError` event.
+   * Called for each change once it is committed, in order, at least once: a change is
+   * handled when the promise resolves; one that throws (or rejects) is reported as a
+   * `handlerError` and retried, with backoff, before anything after it. Changes still
+   * unhandled when the process dies are delivered again on the next start. The next page
+   * is consumed only once every change before it was handled (backpressure).
    */
   onChange?: (change: ChangeOp) => void | Promise<void>;
   /** Client for the server (tests inject one with a custom fetch). */
@@ -55,7 +64,20 @@ export interface ReplicaEvents {
   connect: [{ transport: string; attempt: number }];
   disconnect: [{ error: Error; retryInMs: number }];
   fallback: [string];
-  handlerError: [{ change: ChangeOp; error: Error }];
+  handlerError: [{ change: ChangeOp; error: Error; retryInMs: number }];
+}
+
+/** Journal entries read per round of delivery (bounds memory during a large reset). */
+const DELIVERY_BATCH = 256;
+
+/** A handler failed; the run loop backs off and delivers the journal again. */
+class HandlerFailure extends Error {
+  constructor(
+    readonly change: ChangeOp,
+    override readonly cause: Error,
+  ) {
+    super(`handler failed for v${change.version} ${change.collection}/${change.key}: ${cause.message}`);
+  }
 }
 
 export class Replica extends EventEmitter<ReplicaEvents> {
@@ -116,6 +138,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return Math.max(0, this.head - (this.cursor ?? 0));
   }
 
+  /** Changes journaled but not yet handled (delivered again after a restart or a failure). */
+  get pendingChanges(): number {
+    return this.store.pendingCount();
+  }
+
   /** True while a reset is being built (readers still see the previous rows). */
   get resetting(): boolean {
     return this.store.state.reset !== undefined;
@@ -168,12 +195,19 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     const signal = this.controller.signal;
     const base = this.options.backoffMs ?? 200;
     const cap = this.options.maxBackoffMs ?? 10_000;
+    let handlerFailures = 0;
     for (let failures = 0; !signal.aborted; ) {
       const connection = new AbortController();
       const stop = () => connection.abort();
       signal.addEventListener("abort", stop, { once: true });
       let ready = false;
       try {
+        // What was applied but not handled (a kill, a failed handler) goes before new pages.
+        // Handlers finishing a re-delivery at the known head are caught up: say so now
+        // rather than after the next event, which a long poll may hold back for long.
+        if ((await this.deliver()) > 0) ready = this.reportReady(false);
+        handlerFailures = 0;
+        if (signal.aborted) break;
         this.emit("connect", { transport: this.transportName(), attempt: failures });
         for await (const event of this.transport(this.store.position, connection.signal)) {
           if (await this.handle(event, ready)) ready = true;
@@ -183,6 +217,13 @@ export class Replica extends EventEmitter<ReplicaEvents> {
         if (!signal.aborted) throw new Error("the feed ended");
       } catch (error) {
         if (signal.aborted) break;
+        if (error instanceof HandlerFailure) {
+          // The connection is dropped: no new page is consumed until the journal is handled.
+          const retryInMs = backoffDelay(handlerFailures++, base, cap);
+          this.emit("handlerError", { change: error.change, error: error.cause, retryInMs: Math.round(retryInMs) });
+          await sleep(retryInMs, signal);
+          continue;
+        }
         // The first failure after a working connection reconnects at once; then the delay grows.
         const retryInMs = failures === 0 ? 0 : backoffDelay(failures - 1, base, cap);
         failures++;
@@ -201,26 +242,59 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       this.store.noteHead(event.head);
     } else {
       const page = event.page;
-      const wantChanges = this.listenerCount("change") > 0 || this.options.onChange !== undefined;
-      const applied: Applied = this.store.applyPage(page, wantChanges);
+      const applied = this.store.applyPage(page, this.wantsChanges());
       this.opsReceived += page.ops.length;
       this.emit("page", { ops: page.ops.length, reset: page.reset, cursor: page.cursor, head: page.head, more: page.more });
       if (applied.reset) this.emit("reset", { epoch: page.epoch, cursor: page.cursor, rows: this.store.count() });
-      for (const change of applied.changes) {
-        this.emit("change", change);
-        if (this.options.onChange) {
-          try {
-            await this.options.onChange(change);
-          } catch (error) {
-            this.emit("handlerError", { change, error: error as Error });
-          }
-        }
-      }
+      if (applied.journaled > 0) await this.deliver();
     }
+    return this.reportReady(ready);
+  }
+
+  /** Emits `ready` unless already done for this connection; returns whether it was. */
+  private reportReady(ready: boolean): boolean {
     const { cursor, head, reset } = this.store.state;
     if (ready || reset !== undefined || cursor === undefined || cursor < head) return ready;
     this.emit("ready", { cursor, head });
     return true;
+  }
+
+  private wantsChanges(): boolean {
+    return this.listenerCount("change") > 0 || this.options.onChange !== undefined;
+  }
+
+  /**
+   * Delivers the journal in order: `change` event, then `onChange`. With a handler the
+   * handled position advances after each change (a kill re-delivers at most the one in
+   * flight); with listeners only, after each batch. Throws HandlerFailure at the first
+   * failure, having recorded everything before it as handled. Returns how many it delivered.
+   */
+  private async deliver(): Promise<number> {
+    if (!this.wantsChanges()) return 0;
+    let delivered = 0;
+    const onChange = this.options.onChange;
+    const signal = this.controller.signal;
+    for (let batch = this.store.pending(DELIVERY_BATCH); batch.length > 0; batch = this.store.pending(DELIVERY_BATCH)) {
+      let handled = this.store.state.handled;
+      try {
+        for (const { seq, change } of batch) {
+          if (signal.aborted) return delivered;
+          try {
+            this.emit("change", change);
+            // Listeners alone are delivered synchronously, in the same turn as the page.
+            if (onChange) await onChange(change);
+          } catch (error) {
+            throw new HandlerFailure(change, error instanceof Error ? error : new Error(String(error)));
+          }
+          handled = seq;
+          delivered++;
+          if (onChange) this.store.markHandled(seq);
+        }
+      } finally {
+        this.store.markHandled(handled);
+      }
+    }
+    return delivered;
   }
 }
 
