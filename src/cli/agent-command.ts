@@ -3,7 +3,9 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { openReplica } from "../client/agent/replica.js";
 import type { ChangeOp } from "../client/agent/replica-store.js";
+import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
+import { int, outputFormat } from "./inputs.js";
 import { UsageError } from "./usage-error.js";
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
@@ -20,7 +22,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      server: { type: "string", default: process.env.VERSO_SERVER ?? "http://127.0.0.1:7070" },
+      server: { type: "string" },
       region: { type: "string" },
       token: { type: "string" },
       replica: { type: "string" },
@@ -37,11 +39,9 @@ export async function agentCommand(argv: string[]): Promise<void> {
   if (!values.region) throw new UsageError("--region is required");
   if (!values.replica) throw new UsageError("--replica PATH is required (the local SQLite file)");
   if (values.transport !== "watch" && values.transport !== "poll") throw new UsageError("--transport must be watch or poll");
-  const format = values.output;
-  if (format !== "human" && format !== "json") throw new UsageError("-o must be human or json");
-  const pageLimit = values["page-limit"] === undefined ? undefined : Number(values["page-limit"]);
-  if (pageLimit !== undefined && (!Number.isInteger(pageLimit) || pageLimit < 1))
-    throw new UsageError("--page-limit must be a positive integer");
+  const format = outputFormat(values.output);
+  const server = serverUrl(values.server);
+  const pageLimit = values["page-limit"] === undefined ? undefined : int(values["page-limit"], "--page-limit", 1);
   const statusEvery = parseDuration(values["status-interval"]);
   const token = values.token ?? process.env.VERSO_TOKEN;
   const exec = values.exec;
@@ -49,7 +49,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
   const replica = openReplica({
-    server: values.server,
+    server,
     region: values.region,
     path: values.replica,
     transport: values.transport,
