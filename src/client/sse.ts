@@ -24,6 +24,8 @@ export class SseParser {
 
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: string): SseEvent[] {
+    // An empty chunk (a decoder holding back half a character) must not forget a pending CR.
+    if (chunk.length === 0) return [];
     let text = chunk;
     if (!this.started && text.length > 0) {
       this.started = true;

@@ -68,6 +68,13 @@ describe("SseParser", () => {
     );
   });
 
+  it("keeps a CR LF split by an empty chunk as one line ending", () => {
+    const parser = new SseParser();
+    assert.deepEqual(parser.push("data: a\r"), []);
+    assert.deepEqual(parser.push(""), []);
+    assert.deepEqual(parser.push("\ndata: b\r\n\r\n"), [{ event: "message", data: "a\nb", id: "" }]);
+  });
+
   it("keeps an unfinished event until its blank line arrives", () => {
     fc.assert(
       fc.property(sent, fc.constantFrom("\n", "\r\n"), (event, eol) => {
