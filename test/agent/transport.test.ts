@@ -10,6 +10,7 @@ import type { FeedTransport } from "../../src/client/agent/transport.js";
 import type { FeedEvent, FeedPosition } from "../../src/client/feed.js";
 import { VersoClient } from "../../src/client/http-client.js";
 import type { Page } from "../../src/protocol/types.js";
+import { until } from "../support/until.js";
 import { liveRows, replicaRows, startTestServer, tempDir } from "./helpers.js";
 import { startSseServer } from "./sse-server.js";
 
@@ -18,14 +19,6 @@ function page(partial: Partial<Page> & Pick<Page, "ops" | "cursor">): Page {
 }
 
 const put = (key: string, version: number, value: number) => ({ op: "put" as const, collection: "c", key, version, value });
-
-async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A server as a verso without the watch stream answers: 404 for /watch, the rest passed through. */
 async function withoutWatch(target: string): Promise<{ url: string; close: () => Promise<void> }> {

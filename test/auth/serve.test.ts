@@ -11,15 +11,8 @@ import type { VersoStore } from "../../src/core/store.js";
 import { UnauthorizedError } from "../../src/protocol/errors.js";
 import { UnauthenticatedBindError } from "../../src/server/bind-policy.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
+import { until } from "../support/until.js";
 import { ADMIN_TOKEN } from "./helpers.js";
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe("serving without an admin token", () => {
   let dir: string;

@@ -9,6 +9,9 @@ import type { VersoStore } from "../../src/core/store.js";
 import type { ErrorCode } from "../../src/protocol/errors.js";
 import type { Region } from "../../src/protocol/types.js";
 import { buildApp } from "../../src/server/app.js";
+import { until } from "../support/until.js";
+
+export { until };
 
 export interface Harness {
   app: FastifyInstance;
@@ -126,14 +129,6 @@ export async function assertUnchanged<T>(app: FastifyInstance, action: () => Pro
  * Waits for a condition no event announces (such as "a reader is now blocked in a
  * long-poll"), failing after a deadline instead of hanging.
  */
-export async function until(condition: () => boolean, what: string, deadlineMs = 5_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 /** Records the size of every batch the store hands to storage (to see group commit at work). */
 export function recordBatches(store: VersoStore): number[] {
   const sizes: number[] = [];

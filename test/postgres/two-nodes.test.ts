@@ -4,17 +4,10 @@ import { after, before, describe, it } from "node:test";
 import { type ApiNode, startNodes, stopNodes } from "../../src/checker/nodes.js";
 import { VersoClient } from "../../src/client/http-client.js";
 import { IdempotencyKeyReusedError } from "../../src/protocol/errors.js";
+import { until } from "../support/until.js";
 import { dropSchema, PG_URL, randomSchema, SKIP_POSTGRES } from "./pg-env.js";
 
 /** Polls `condition` until it holds (nothing to await: the waiter lives inside the other node). */
-async function until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () => {
   const schema = randomSchema();
   let nodes: ApiNode[] = [];

@@ -6,6 +6,9 @@ import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
 import type { RunningServer } from "../../src/server/serve.js";
 import { startServer } from "../../src/server/serve.js";
+import { until } from "../support/until.js";
+
+export { until };
 
 export interface TestServer {
   url: string;
@@ -57,10 +60,3 @@ export function watchUrl(base: string, region: string, query: Record<string, str
 }
 
 /** Polls a condition until it holds, for states nothing announces; fails after the deadline. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
