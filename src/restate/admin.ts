@@ -1,4 +1,5 @@
 /** The parts of Restate's admin API (v1.7) that registering and watching a rollout need. */
+import { errorMessage } from "./error-message.js";
 
 export interface ServiceRevision {
   name: string;
@@ -84,10 +85,7 @@ export class RestateAdmin {
     });
     const text = await response.text();
     if (!response.ok) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text;
-      } catch {}
+      const message = errorMessage(text);
       throw new RestateAdminError(response.status, `${method} ${path}: ${response.status} ${message}`);
     }
     return JSON.parse(text) as T;

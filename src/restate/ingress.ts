@@ -1,4 +1,5 @@
 /** Calls through Restate's HTTP ingress: `POST {ingress}/{service}/{key}/{handler}[/send]`. */
+import { errorMessage } from "./error-message.js";
 
 export interface IngressCall {
   service: string;
@@ -48,10 +49,7 @@ async function post(ingress: string, call: IngressCall, suffix: string): Promise
   });
   const text = await response.text();
   if (!response.ok) {
-    let message = text;
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text;
-    } catch {}
+    const message = errorMessage(text);
     throw new RestateIngressError(response.status, `${call.service}/${call.key}/${call.handler}: ${response.status} ${message}`);
   }
   return text === "" ? undefined : JSON.parse(text);

@@ -3,19 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { nextVersionCommand, putCommand } from "../../src/core/commands.js";
 import type { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
-import type { WriteResult } from "../../src/storage/storage.js";
-import { adminQuery, dropSchema, openPg, randomSchema, SKIP_POSTGRES } from "./pg-env.js";
-
-function ok(result: WriteResult | Error | undefined): WriteResult {
-  if (result === undefined || result instanceof Error) throw result ?? new Error("no result");
-  return result;
-}
-
-function versionOf(result: WriteResult | Error | undefined): number {
-  const { outcome } = ok(result);
-  if (outcome.status !== "committed") throw new Error(`not committed: ${JSON.stringify(outcome)}`);
-  return outcome.version;
-}
+import { adminQuery, dropSchema, ok, openPg, randomSchema, SKIP_POSTGRES, versionOf } from "./pg-env.js";
 
 /** Resolves when `predicate` holds, checked on each call of the returned `poke`; rejects after `ms`. */
 function eventually(predicate: () => boolean, ms: number, what: string): { poke: () => void; done: Promise<void> } {

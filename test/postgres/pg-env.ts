@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { PostgresStorage, type PostgresStorageOptions } from "../../src/storage/postgres/postgres-storage.js";
+import type { WriteResult } from "../../src/storage/storage.js";
 
 export const PG_URL = process.env.VERSO_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -45,4 +46,17 @@ export async function openThrowawayPg(options: Partial<PostgresStorageOptions> =
     await dropSchema(schema);
   };
   return storage;
+}
+
+/** The result of a command that must have run (not failed with an Error). */
+export function ok(result: WriteResult | Error | undefined): WriteResult {
+  if (result === undefined || result instanceof Error) throw result ?? new Error("no result");
+  return result;
+}
+
+/** The version a command that must have committed took. */
+export function versionOf(result: WriteResult | Error | undefined): number {
+  const { outcome } = ok(result);
+  if (outcome.status !== "committed") throw new Error(`not committed: ${JSON.stringify(outcome)}`);
+  return outcome.version;
 }

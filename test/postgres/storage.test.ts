@@ -3,19 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "../../src/core/commands.js";
 import type { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
-import type { WriteCommand, WriteResult } from "../../src/storage/storage.js";
-import { openThrowawayPg, SKIP_POSTGRES } from "./pg-env.js";
-
-function ok(result: WriteResult | Error | undefined): WriteResult {
-  if (result === undefined || result instanceof Error) throw result ?? new Error("no result");
-  return result;
-}
-
-function versionOf(result: WriteResult | Error | undefined): number {
-  const { outcome } = ok(result);
-  if (outcome.status !== "committed") throw new Error(`not committed: ${JSON.stringify(outcome)}`);
-  return outcome.version;
-}
+import type { WriteCommand } from "../../src/storage/storage.js";
+import { ok, openThrowawayPg, SKIP_POSTGRES, versionOf } from "./pg-env.js";
 
 describe("PostgreSQL storage", { skip: SKIP_POSTGRES }, () => {
   let now = 1_000_000;
