@@ -2,7 +2,7 @@
  * VersoStore: verso's operations in-process. The HTTP server is a thin layer over it,
  * and applications that embed verso call it directly (`openStore`).
  */
-import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError } from "../protocol/errors.js";
+import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
 import {
   type CompactRequest,
   type CompactResult,
@@ -93,7 +93,12 @@ export class VersoStore {
   async execute(command: WriteCommand): Promise<Executed> {
     if (this.closed) throw new InternalError("the store is closed");
     const { outcome, replayed } = await this.committer.submit(command);
-    return { response: interpret(command, outcome), replayed };
+    try {
+      return { response: interpret(command, outcome), replayed };
+    } catch (error) {
+      if (replayed && error instanceof VersoError) Object.assign(error, { replayed: true });
+      throw error;
+    }
   }
 
   async nextVersion(region: string, options: WriteOptions = {}): Promise<NextVersionResult> {

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { VersoStore } from "../core/store.js";
-import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
+import { BadRequestError, UnsupportedProtocolVersionError, VersoError } from "../protocol/errors.js";
 import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { type Auth, installAuth } from "./auth.js";
@@ -107,6 +107,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof VersoError && error.replayed) reply.header("idempotency-replayed", "true");
     const { status, body } = errorResponse(error, log);
     void reply.status(status).send(body);
   });

@@ -97,8 +97,10 @@ describe("Idempotency-Key on every write", () => {
     );
     assert.equal(retry.status, 412);
     assert.equal(retry.text, first.text);
-    // Only replayed successes carry idempotency-replayed (the contract asks for the same
-    // response, nothing more); a replayed failure means "not applied" either way.
+    // A replayed failure is flagged like a replayed success, so a caller can tell it
+    // is the stored first answer and not a fresh evaluation of the condition.
+    assert.equal(first.headers["idempotency-replayed"], undefined);
+    assert.equal(retry.headers["idempotency-replayed"], "true");
   });
 
   it("a refused (400) request does not use up its key", async () => {
