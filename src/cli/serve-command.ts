@@ -26,6 +26,8 @@ export const SERVE_USAGE = `verso serve [options]
   --max-request-bytes N        largest request body (default 16777216)
   --admin-token T              turns authentication on (default $VERSO_ADMIN_TOKEN; prefer the variable:
                                arguments show in ps). Without it verso serves loopback hosts only
+  --token-cache DUR            how long a node trusts a token lookup (default 5s): the longest a
+                               revocation on another node takes to reach this one (0 = ask every time)
   --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
   --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)`;
 
@@ -47,6 +49,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "idempotency-retention": { type: "string", default: "24h" },
       "max-request-bytes": { type: "string" },
       "admin-token": { type: "string" },
+      "token-cache": { type: "string", default: "5s" },
       heartbeat: { type: "string", default: "15s" },
       "watch-buffer-bytes": { type: "string" },
     },
@@ -67,6 +70,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const poolSize = int(values["pg-pool"], "--pg-pool", 2);
   const notify = values["pg-notify"];
   if (notify !== "in-transaction" && notify !== "after-commit") throw new UsageError("--pg-notify must be in-transaction or after-commit");
+  const tokenCacheMs = parseDuration(values["token-cache"]);
   const heartbeatMs = parseDuration(values.heartbeat);
   if (heartbeatMs < 1) throw new UsageError("--heartbeat must be at least 1ms");
   const watchBufferBytes =
@@ -97,6 +101,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     port: listenPort,
     log,
     adminToken,
+    tokenCacheMs,
     heartbeatMs,
     ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),

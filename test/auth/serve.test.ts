@@ -46,6 +46,12 @@ describe("serving without an admin token", () => {
     assert.equal(existsSync(db), false);
   });
 
+  it("verso serve refuses a --token-cache that is not a duration, before opening the database", async () => {
+    const db = join(dir, "never-cache.db");
+    await assert.rejects(serveCommand(["--token-cache", "soon", "--port", "0", "--db", db]), /not a duration: "soon"/);
+    assert.equal(existsSync(db), false);
+  });
+
   it("verso serve refuses a short admin token", async () => {
     await assert.rejects(serveCommand(["--admin-token", "short", "--port", "0", "--db", join(dir, "x.db")]), /at least 16 characters/);
   });
