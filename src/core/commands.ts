@@ -34,7 +34,7 @@ export function encodeValue(value: unknown, where = "value"): string {
   return json;
 }
 
-export function checkVersionNumber(what: string, value: unknown, min = 0): number {
+export function checkNonNegativeInt(what: string, value: unknown, min = 0): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
     throw new BadRequestError(`${what} must be an integer >= ${min}`);
   }
@@ -87,7 +87,7 @@ export function deleteCommand(
 }
 
 function checkExpectation(expect: Expectation): Expectation {
-  return expect === "present" ? expect : checkVersionNumber("expected version", expect);
+  return expect === "present" ? expect : checkNonNegativeInt("expected version", expect);
 }
 
 const PUT_FIELDS = new Set(["op", "collection", "key", "value", "ifVersion"]);
@@ -117,7 +117,7 @@ export function txnCommand(region: string, body: unknown, idempotencyKey?: strin
       raw.op === "put"
         ? { op: "put", collection, key, valueJson: encodeValue(raw.value, `${where}.value`) }
         : { op: "delete", collection, key };
-    if (raw.ifVersion !== undefined) op.expect = checkVersionNumber(`${where}.ifVersion`, raw.ifVersion);
+    if (raw.ifVersion !== undefined) op.expect = checkNonNegativeInt(`${where}.ifVersion`, raw.ifVersion);
     return op;
   });
   return txn("txn", region, ops, idempotencyKey);
@@ -129,9 +129,9 @@ export function compactCommand(region: string, body: unknown, idempotencyKey?: s
   const keys = Object.keys(body);
   let horizon: Horizon;
   if (keys.length === 1 && keys[0] === "retainVersions") {
-    horizon = { retainVersions: checkVersionNumber("retainVersions", body.retainVersions) };
+    horizon = { retainVersions: checkNonNegativeInt("retainVersions", body.retainVersions) };
   } else if (keys.length === 1 && keys[0] === "beforeVersion") {
-    horizon = { beforeVersion: checkVersionNumber("beforeVersion", body.beforeVersion) };
+    horizon = { beforeVersion: checkNonNegativeInt("beforeVersion", body.beforeVersion) };
   } else {
     throw new BadRequestError('body must be exactly one of {"retainVersions": N} or {"beforeVersion": V}');
   }

@@ -20,7 +20,7 @@ import {
   type TxnResult,
 } from "../protocol/types.js";
 import type { Expectation, RawPage, Storage, StoredRow, WriteCommand } from "../storage/storage.js";
-import { checkName, checkVersionNumber, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
+import { checkName, checkNonNegativeInt, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
 import { GroupCommitter } from "./group-commit.js";
 import { HeadNotifier } from "./head-notifier.js";
 import { Maintenance, type MaintenanceOptions } from "./maintenance.js";
@@ -174,13 +174,13 @@ export class VersoStore {
     const query = {
       region,
       limit: pageLimit(options.limit),
-      ...(options.since !== undefined && { since: checkVersionNumber("since", options.since) }),
+      ...(options.since !== undefined && { since: checkNonNegativeInt("since", options.since) }),
       ...(options.epoch !== undefined && { epoch: options.epoch }),
-      ...(options.resetHead !== undefined && { resetHead: checkVersionNumber("resetHead", options.resetHead) }),
+      ...(options.resetHead !== undefined && { resetHead: checkNonNegativeInt("resetHead", options.resetHead) }),
       ...(options.resumableReset && { resumableReset: true }),
     };
     const page = await this.storage.changes(query);
-    const waitMs = Math.min(checkVersionNumber("waitMs", options.waitMs ?? 0), MAX_WAIT_MS);
+    const waitMs = Math.min(checkNonNegativeInt("waitMs", options.waitMs ?? 0), MAX_WAIT_MS);
     if (waitMs === 0 || page.reset || page.ops.length > 0 || page.cursor !== query.since) return page;
     const since = page.cursor;
     const reached = await this.notifier.waitFor(
@@ -203,8 +203,8 @@ export class VersoStore {
   }
 
   private async barrier(region: string, options: ReadOptions): Promise<void> {
-    const minVersion = checkVersionNumber("minVersion", options.minVersion);
-    const timeoutMs = Math.min(checkVersionNumber("timeoutMs", options.timeoutMs ?? DEFAULT_CONSISTENCY_TIMEOUT_MS), MAX_WAIT_MS);
+    const minVersion = checkNonNegativeInt("minVersion", options.minVersion);
+    const timeoutMs = Math.min(checkNonNegativeInt("timeoutMs", options.timeoutMs ?? DEFAULT_CONSISTENCY_TIMEOUT_MS), MAX_WAIT_MS);
     if (await this.waitForVersion(region, minVersion, timeoutMs, options.signal)) return;
     const version = (await this.storage.region(region)).version;
     throw new ConsistencyTimeoutError(`region ${region} is at version ${version}, not yet ${minVersion}, after ${timeoutMs} ms`, {
@@ -232,7 +232,7 @@ export class VersoStore {
 
 function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_LIMIT;
-  const value = checkVersionNumber("limit", limit, 1);
+  const value = checkNonNegativeInt("limit", limit, 1);
   if (value > MAX_PAGE_LIMIT) throw new BadRequestError(`limit must be at most ${MAX_PAGE_LIMIT}`);
   return value;
 }

@@ -12,8 +12,8 @@
  * (or one reset's difference).
  */
 import { EventEmitter } from "node:events";
+import { backoffDelay, sleep } from "../../core/backoff.js";
 import type { Row } from "../../protocol/types.js";
-import { backoffDelay, sleep } from "../backoff.js";
 import type { FeedEvent } from "../feed.js";
 import { VersoClient } from "../http-client.js";
 import { type ChangeOp, ReplicaStore } from "./replica-store.js";

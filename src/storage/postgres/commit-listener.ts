@@ -5,7 +5,9 @@
  * sent meanwhile are gone, so after re-listening the current heads of all regions are
  * published, and waiters whose target was reached in the gap wake up and re-check.
  */
+
 import type pg from "pg";
+import { backoffDelay } from "../../core/backoff.js";
 
 export interface CommitListenerOptions {
   channel: string;
@@ -15,7 +17,7 @@ export interface CommitListenerOptions {
   /** Called after every (re)connection once LISTEN is active: publish current heads. */
   onListening: (reconnected: boolean) => Promise<void>;
   log: (line: string) => void;
-  /** First reconnection delay; doubles up to maxRetryMs. */
+  /** First reconnection delay; doubles (with jitter) up to maxRetryMs. */
   retryMs?: number;
   maxRetryMs?: number;
 }
@@ -111,8 +113,7 @@ export class CommitListener {
     client.on("error", () => {});
     void client.end().catch(() => {});
     this.setState("lost");
-    const base = this.options.retryMs ?? 100;
-    const delay = Math.min(this.options.maxRetryMs ?? 5_000, base * 2 ** this.failures);
+    const delay = Math.round(backoffDelay(this.failures, this.options.retryMs ?? 100, this.options.maxRetryMs ?? 5_000));
     this.failures++;
     this.options.log(`commit notifications lost (${error.message}); reconnecting in ${delay} ms`);
     this.retryTimer = setTimeout(() => {

@@ -78,7 +78,7 @@ export function redact(connectionString: string): string {
   }
 }
 
-/** An SQLSTATE error from the server (the statement failed; the connection is fine). */
+/** The SQLSTATE of an error the server sent, if it is one (class 08 means the connection broke). */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;

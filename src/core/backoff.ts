@@ -1,4 +1,7 @@
-/** Jittered exponential backoff, shared by request retries and the agent's reconnects. */
+/**
+ * Jittered exponential backoff, shared by request retries, the agent's reconnects and a
+ * node's LISTEN reconnects: jitter keeps many clients or nodes from retrying in step.
+ */
 
 /** Delay before retry number `attempt` (0-based): base·2^attempt capped at `capMs`, then jittered into [½, 1]×. */
 export function backoffDelay(attempt: number, baseMs: number, capMs: number): number {
