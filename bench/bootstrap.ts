@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { openReplica } from "../src/client/agent/replica.js";
-import { openStore } from "../src/core/open-store.js";
+import { openReplica } from "../src/agent/replica.js";
+import { openStore } from "../src/open-store.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../src/core/open-store.js";
+import { openStore } from "../src/open-store.js";
 import { startServer } from "../src/server/serve.js";
 
 type Request = { type: "memory" } | { type: "cpu" } | { type: "stop" };

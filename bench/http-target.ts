@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { openStore } from "../src/core/open-store.js";
+import { openStore } from "../src/open-store.js";
 import { startServer } from "../src/server/serve.js";
 
 const [kind, path, synchronous, maxBatch] = process.argv.slice(2);

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { openStore } from "../src/core/open-store.js";
+import { openStore } from "../src/open-store.js";
 import { PostgresStorage } from "../src/storage/postgres/postgres-storage.js";
 import { commitChannel } from "../src/storage/postgres/schema-name.js";
 import { statements } from "../src/storage/postgres/statements.js";

@@ -6,9 +6,10 @@
  */
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
+import { migrate } from "../src/sqlite/migrate.js";
+import { openDatabase, type Synchronous } from "../src/sqlite/open-database.js";
 import { newEpoch } from "../src/storage/shared.js";
-import { migrate } from "../src/storage/sqlite/migrations.js";
-import { openDatabase, type Synchronous } from "../src/storage/sqlite/open-database.js";
+import { MIGRATIONS } from "../src/storage/sqlite/migrations.js";
 
 export interface FeedRow {
   collection: string;
@@ -31,7 +32,7 @@ export class RawSqlite {
 
   constructor(path: string, synchronous: Synchronous = "full") {
     this.db = openDatabase({ path, synchronous });
-    migrate(this.db);
+    migrate(this.db, MIGRATIONS);
     const db = this.db;
     this.bump = db.prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version");
     this.upsert = db.prepare<[number, string, string, number, number, string | null, number]>(

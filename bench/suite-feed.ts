@@ -6,8 +6,8 @@
  * size), with and without JSON.parse of each value.
  */
 import { performance } from "node:perf_hooks";
-import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
+import { openStore } from "../src/open-store.js";
 import { newEpoch } from "../src/storage/shared.js";
 import { startChild } from "./child-server.js";
 import type { Figure } from "./figures.js";

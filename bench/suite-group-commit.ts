@@ -3,8 +3,9 @@
  * concurrent callers, in-process, for synchronous=FULL with group commit, FULL without
  * it (maxBatch 1: one commit and one fsync per write) and NORMAL with group commit.
  */
-import { openStore } from "../src/core/open-store.js";
+
 import type { VersoStore } from "../src/core/store.js";
+import { openStore } from "../src/open-store.js";
 import type { Figure } from "./figures.js";
 import { closedLoop, compare, sample } from "./measure.js";
 import type { Settings } from "./settings.js";

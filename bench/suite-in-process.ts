@@ -7,9 +7,9 @@
  * little disturbed by other work on the machine.
  */
 
-import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
-import type { Synchronous } from "../src/storage/sqlite/open-database.js";
+import { openStore } from "../src/open-store.js";
+import type { Synchronous } from "../src/sqlite/open-database.js";
 import type { Figure } from "./figures.js";
 import { closedLoop, versus } from "./measure.js";
 import { RawSqlite } from "./raw-sqlite.js";

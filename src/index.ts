@@ -1,18 +1,11 @@
-/** verso's public API for embedding: the store, its storage backends and the protocol. */
+/**
+ * verso embedded: the store in your process, on a SQLite file (or PostgreSQL), and the
+ * protocol's types and errors. The HTTP server is `verso/server`, the HTTP client
+ * `verso/client`, the edge agent `verso/agent`.
+ */
 
-export { VersoClient } from "./client/http-client.js";
-export { DEFAULT_DB_PATH, type OpenStoreOptions, openStore } from "./core/open-store.js";
-export {
-  type ChangesOptions,
-  type ConditionalWriteOptions,
-  type ReadOptions,
-  type StoreOptions,
-  VersoStore,
-  type WriteOptions,
-} from "./core/store.js";
+export type { ChangesOptions, ConditionalWriteOptions, ReadOptions, StoreOptions, VersoStore, WriteOptions } from "./core/store.js";
 export { storeVersionCounter, type VersionCounter } from "./core/version-counter.js";
+export type { Expectation } from "./model/write-command.js";
+export { DEFAULT_DB_PATH, type OpenStoreOptions, openStore } from "./open-store.js";
 export * from "./protocol/index.js";
-export { buildApp } from "./server/app.js";
-export { type RunningServer, startServer } from "./server/serve.js";
-export { SqliteStorage } from "./storage/sqlite/sqlite-storage.js";
-export type { Storage } from "./storage/storage.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkConditions } from "../src/core/conditions.js";
+import { checkConditions } from "../src/model/conditions.js";
 
 describe("checkConditions", () => {
   const tombstone = { version: 4, deleted: true, valueJson: null };

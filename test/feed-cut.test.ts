@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { cutPage, needsReset } from "../src/core/feed.js";
+import { cutPage, needsReset } from "../src/model/feed.js";
 
 describe("cutPage", () => {
   it("never splits a version and keeps at most limit rows unless one version is larger", () => {

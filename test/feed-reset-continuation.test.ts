@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { needsReset } from "../src/core/feed.js";
-import { openStore } from "../src/core/open-store.js";
 import type { VersoStore } from "../src/core/store.js";
+import { needsReset } from "../src/model/feed.js";
+import { openStore } from "../src/open-store.js";
 import type { Page } from "../src/protocol/types.js";
 
 /** Reads the whole feed from scratch like an agent: returns the state built and how many pages it took. */

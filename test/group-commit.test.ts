@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { nextVersionCommand } from "../src/core/commands.js";
 import { GroupCommitter } from "../src/core/group-commit.js";
-import type { Storage, WriteCommand, WriteResult } from "../src/storage/storage.js";
+import type { WriteCommand } from "../src/model/write-command.js";
+import type { WriteResult } from "../src/model/write-outcome.js";
+import type { Storage } from "../src/storage/storage.js";
 
 /** A storage whose writes finish only when the test says so. */
 function heldStorage() {

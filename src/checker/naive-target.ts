@@ -7,7 +7,7 @@
  * sees it. Pages are cut with verso's own cutPage, so the ordering is the only flaw.
  */
 import pg from "pg";
-import { cutPage } from "../core/feed.js";
+import { cutPage } from "../model/feed.js";
 import { VERSO_TYPES } from "../storage/postgres/connect.js";
 import { quoted } from "../storage/postgres/schema-name.js";
 import { between, type Random } from "./random.js";

@@ -4,8 +4,9 @@
  * multi-node tests exercise. On PostgreSQL, nodes hear each other's commits; on SQLite
  * (one file, several connections) they do not, and their waiters rely on timeouts.
  */
-import { openStore } from "../core/open-store.js";
+
 import type { StoreOptions, VersoStore } from "../core/store.js";
+import { openStore } from "../open-store.js";
 import { type RunningServer, type ServeOptions, startServer } from "../server/serve.js";
 
 export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string; poolSize?: number };

@@ -1,8 +1,8 @@
 /** `verso agent`: keeps a local replica of a region and reports its progress and changes. */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { openReplica } from "../client/agent/replica.js";
-import type { ChangeOp } from "../client/agent/replica-store.js";
+import { openReplica } from "../agent/replica.js";
+import type { ChangeOp } from "../agent/replica-store.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";

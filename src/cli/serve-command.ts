@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_DB_PATH, openStore } from "../core/open-store.js";
+import { DEFAULT_DB_PATH, openStore } from "../open-store.js";
 import { MIN_ADMIN_TOKEN_LENGTH } from "../server/authenticator.js";
 import { checkBind, UnauthenticatedBindError } from "../server/bind-policy.js";
 import { startServer, stopOnSignals } from "../server/serve.js";

@@ -4,7 +4,6 @@
  * exponential backoff; contract errors are thrown as the protocol's typed classes.
  */
 import { randomUUID } from "node:crypto";
-import { backoffDelay, sleep } from "../core/backoff.js";
 import { errorFromBody, VersoError } from "../protocol/errors.js";
 import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
@@ -22,6 +21,7 @@ import type {
   TxnResult,
 } from "../protocol/types.js";
 import { PROTOCOL_MAX } from "../protocol/version.js";
+import { backoffDelay, sleep } from "../retry/backoff.js";
 import { type FeedEvent, type FeedOptions, type FollowOptions, follow as followFeed, watch as watchFeed } from "./feed.js";
 
 export interface ClientOptions {

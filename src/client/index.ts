@@ -1,8 +1,7 @@
-export { backoffDelay } from "../core/backoff.js";
 export * from "../protocol/errors.js";
 export type * from "../protocol/tokens.js";
 export type * from "../protocol/types.js";
-export * from "./agent/index.js";
+export { backoffDelay } from "../retry/backoff.js";
 export { advance, type FeedEvent, type FeedOptions, type FeedPosition, type FollowOptions } from "./feed.js";
 export {
   type ChangesParams,

@@ -3,10 +3,11 @@
  * commands. Everything that can be refused is refused here, before storage sees it, so
  * bad input changes nothing.
  */
+
+import type { Expectation, Horizon, TxnForm, WriteCommand, WriteOp } from "../model/write-command.js";
 import { BadRequestError, PayloadTooLargeError } from "../protocol/errors.js";
 import { idempotencyKeyProblem, type NameKind, nameProblem } from "../protocol/names.js";
 import { MAX_VALUE_BYTES } from "../protocol/types.js";
-import type { Expectation, Horizon, TxnForm, WriteCommand, WriteOp } from "../storage/storage.js";
 import { fingerprint } from "./fingerprint.js";
 
 export const MAX_TXN_OPS = 1000;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { WriteCommand } from "../storage/storage.js";
+import type { WriteCommand } from "../model/write-command.js";
 
 /**
  * Identity of a request for Idempotency-Key reuse detection. Built from the verso

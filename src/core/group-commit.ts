@@ -8,7 +8,10 @@
  * one batch waits for a region lock or its commit, the next one can proceed on another
  * connection. Backends order concurrent batches themselves (region locks).
  */
-import type { Storage, WriteCommand, WriteResult } from "../storage/storage.js";
+
+import type { WriteCommand } from "../model/write-command.js";
+import type { WriteResult } from "../model/write-outcome.js";
+import type { Storage } from "../storage/storage.js";
 
 interface Pending {
   command: WriteCommand;

@@ -1,4 +1,4 @@
-import type { WriteCommand } from "../storage/storage.js";
+import type { WriteCommand } from "../model/write-command.js";
 
 /**
  * Gives each token its own Idempotency-Key namespace, so one tenant can neither replay

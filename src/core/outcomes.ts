@@ -2,9 +2,11 @@
  * From a stored outcome to the contract's result, or the contract's error. Replays of
  * an Idempotency-Key go through the same function, so a retry gets the first answer.
  */
+
+import type { WriteCommand } from "../model/write-command.js";
+import type { CurrentRaw, RawFailure, WriteOutcome } from "../model/write-outcome.js";
 import { IdempotencyKeyReusedError, InternalError, NotFoundError, VersionMismatchError } from "../protocol/errors.js";
 import type { CompactResult, CurrentRow, DeleteResult, NextVersionResult, PutResult, TxnFailure, TxnResult } from "../protocol/types.js";
-import type { CurrentRaw, RawFailure, WriteCommand, WriteOutcome } from "../storage/storage.js";
 
 export type WriteResponse = NextVersionResult | PutResult | DeleteResult | TxnResult | CompactResult;
 

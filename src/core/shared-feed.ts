@@ -6,8 +6,8 @@
  * commits it has been woken for.
  */
 
+import type { RawPage } from "../model/raw-page.js";
 import type { FeedPosition } from "../protocol/feed-position.js";
-import type { RawPage } from "../storage/storage.js";
 import type { VersoStore } from "./store.js";
 
 /** How pages are cut, besides the position: part of what makes two reads the same. */

@@ -2,6 +2,10 @@
  * VersoStore: verso's operations in-process. The HTTP server is a thin layer over it,
  * and applications that embed verso call it directly (`openStore`).
  */
+
+import { parsePage } from "../model/page-json.js";
+import type { RawPage, StoredRow } from "../model/raw-page.js";
+import type { Expectation, WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
 import {
   type CompactRequest,
@@ -19,13 +23,12 @@ import {
   type TxnOp,
   type TxnResult,
 } from "../protocol/types.js";
-import type { Expectation, RawPage, Storage, StoredRow, WriteCommand } from "../storage/storage.js";
+import type { Storage } from "../storage/storage.js";
 import { checkName, checkNonNegativeInt, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
 import { GroupCommitter } from "./group-commit.js";
 import { HeadNotifier } from "./head-notifier.js";
 import { Maintenance, type MaintenanceOptions } from "./maintenance.js";
 import { interpret, type WriteResponse } from "./outcomes.js";
-import { parsePage } from "./page-json.js";
 
 export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
 export const MAX_WAIT_MS = 120_000;

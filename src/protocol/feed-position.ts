@@ -2,7 +2,7 @@
  * Where a feed reader stands after applying a page: the cursor, its epoch, and while a
  * reset spans pages the head of that reset's first page (so that its continuation is
  * served even if a compaction raised the floor above the cursor meanwhile; see
- * needsReset in src/core/feed.ts).
+ * needsReset in src/model/feed.ts).
  */
 import type { Page } from "./types.js";
 

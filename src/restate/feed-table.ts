@@ -6,7 +6,7 @@
  */
 import type Database from "better-sqlite3";
 import type { Json } from "../protocol/types.js";
-import { openDatabase } from "../storage/sqlite/open-database.js";
+import { openDatabase } from "../sqlite/open-database.js";
 
 export const DEFAULT_FEED_PATH = "./data/restate-feed.db";
 

@@ -8,8 +8,8 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { scopeIdempotency } from "../core/idempotency-scope.js";
+import type { WriteCommand } from "../model/write-command.js";
 import { ForbiddenError, UnauthorizedError } from "../protocol/errors.js";
-import type { WriteCommand } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { type Access, ADMIN, canRead, classify, type Principal, permits } from "./access.js";
 import { Authenticator } from "./authenticator.js";

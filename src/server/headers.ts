@@ -1,7 +1,8 @@
 /** Decoding of the request headers and query parameters the contract defines. */
+
+import type { Expectation } from "../model/write-command.js";
 import { BadRequestError } from "../protocol/errors.js";
 import { PROTOCOL_HEADER, PROTOCOL_MIN } from "../protocol/version.js";
-import type { Expectation } from "../storage/storage.js";
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];

@@ -12,11 +12,11 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { serializePage } from "../core/page-json.js";
 import type { PageShape, SharedFeed } from "../core/shared-feed.js";
 import type { VersoStore } from "../core/store.js";
+import { serializePage } from "../model/page-json.js";
+import type { RawPage } from "../model/raw-page.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
-import type { RawPage } from "../storage/storage.js";
 import { eventId, sseEvent } from "./sse.js";
 
 export interface WatchStreamOptions {

@@ -4,9 +4,10 @@
  * how they talk to their engine.
  */
 import { randomBytes } from "node:crypto";
-import type { Cut } from "../core/feed.js";
+import type { Cut } from "../model/feed.js";
+import type { RawPage, RawPageOp } from "../model/raw-page.js";
+import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
-import type { RawPage, RawPageOp, WriteResult } from "./storage.js";
 
 export interface RegionRow {
   id: number;

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { openStore } from "../../src/open-store.js";
 import type { Json } from "../../src/protocol/types.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { openReplica } from "../../src/client/agent/replica.js";
-import { REPLICA_MIGRATIONS, REPLICA_STATE_VERSION } from "../../src/client/agent/replica-schema.js";
-import type { ChangeOp } from "../../src/client/agent/replica-store.js";
-import type { FeedTransport } from "../../src/client/agent/transport.js";
+import { openReplica } from "../../src/agent/replica.js";
+import { REPLICA_MIGRATIONS, REPLICA_STATE_VERSION } from "../../src/agent/replica-schema.js";
+import type { ChangeOp } from "../../src/agent/replica-store.js";
+import type { FeedTransport } from "../../src/agent/transport.js";
 import type { Page } from "../../src/protocol/types.js";
-import { migrate } from "../../src/storage/sqlite/migrations.js";
+import { migrate } from "../../src/sqlite/migrate.js";
 import { tempDir } from "./helpers.js";
 
 const put = (key: string, version: number) => ({ op: "put" as const, collection: "c", key, version, value: version });

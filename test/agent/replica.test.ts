@@ -3,7 +3,7 @@ import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { openReplica, type Replica, type ReplicaOptions } from "../../src/client/agent/replica.js";
+import { openReplica, type Replica, type ReplicaOptions } from "../../src/agent/replica.js";
 import type { VersoStore } from "../../src/core/store.js";
 import { liveRows, random, replicaRows, startTestServer, type TestServer, tempDir } from "./helpers.js";
 

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serializePage } from "../../src/core/page-json.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { serializePage } from "../../src/model/page-json.js";
 
 export interface SseTestServer {
   url: string;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { openStore } from "../../src/open-store.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import { ADMIN_TOKEN } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 /** Shared setup for the auth tests: an in-process app with auth on, and a terse request helper. */
 import type { FastifyInstance } from "fastify";
-import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { openStore } from "../../src/open-store.js";
 import type { CreatedToken, TokenRole } from "../../src/protocol/tokens.js";
 import { buildApp } from "../../src/server/app.js";
 

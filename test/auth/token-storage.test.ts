@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { issueToken } from "../../src/core/tokens.js";
-import { MIGRATIONS, migrate } from "../../src/storage/sqlite/migrations.js";
-import { openDatabase } from "../../src/storage/sqlite/open-database.js";
+import { migrate } from "../../src/sqlite/migrate.js";
+import { openDatabase } from "../../src/sqlite/open-database.js";
+import { MIGRATIONS } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import { describeTokenStorage } from "./token-storage-suite.js";
 

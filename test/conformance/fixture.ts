@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { VersoStore } from "../../src/core/store.js";
-import type { ChangesQuery, RawPage, Storage, WriteCommand, WriteOutcome, WriteResult } from "../../src/storage/storage.js";
+import type { ChangesQuery, RawPage } from "../../src/model/raw-page.js";
+import type { WriteCommand } from "../../src/model/write-command.js";
+import type { WriteOutcome, WriteResult } from "../../src/model/write-outcome.js";
+import type { Storage } from "../../src/storage/storage.js";
 import type { ReadPage } from "../support/replica.js";
 
 export interface ConformanceBackend {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deleteCommand, nextVersionCommand, putCommand, txnCommand } from "../../src/core/commands.js";
-import type { RawPage, Storage } from "../../src/storage/storage.js";
+import type { RawPage } from "../../src/model/raw-page.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { cellId, entries, follow, type State } from "../support/replica.js";
 import { changes, commit, type OpenBackend, opsOf, pageReader, withHarness } from "./fixture.js";
 

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compactCommand, deleteCommand, nextVersionCommand, putCommand } from "../../src/core/commands.js";
-import type { Storage, WriteOutcome } from "../../src/storage/storage.js";
+import type { WriteOutcome } from "../../src/model/write-outcome.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { cellId, entries, follow, type State } from "../support/replica.js";
 import { changes, commit, committedVersion, headReached, type OpenBackend, opsOf, pageReader, withHarness, write1 } from "./fixture.js";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deleteCommand, nextVersionCommand, putCommand, txnCommand } from "../../src/core/commands.js";
-import type { WriteCommand } from "../../src/storage/storage.js";
+import type { WriteCommand } from "../../src/model/write-command.js";
 import { changes, commit, committedVersion, type OpenBackend, opsOf, withHarness, write1 } from "./fixture.js";
 
 export function describeWrites(open: OpenBackend): void {

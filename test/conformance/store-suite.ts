@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { WriteCommand } from "../../src/model/write-command.js";
 import { IdempotencyKeyReusedError, NotFoundError, VersionMismatchError } from "../../src/protocol/errors.js";
-import type { Storage, WriteCommand } from "../../src/storage/storage.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { cellId, entries, follow, type State } from "../support/replica.js";
 import { type OpenBackend, withHarness } from "./fixture.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { openStore } from "../../src/core/open-store.js";
+import { VersoStore } from "../../src/core/store.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import type { Storage } from "../../src/storage/storage.js";
 
@@ -35,7 +35,7 @@ describe("VersoStore.close", () => {
       },
     }) as Storage;
     const logs: string[] = [];
-    const store = await openStore({ storage, maintenanceIntervalMs: 0, tombstoneRetentionMs: 1, log: (line) => logs.push(line) });
+    const store = new VersoStore(storage, { maintenanceIntervalMs: 0, tombstoneRetentionMs: 1, log: (line) => logs.push(line) });
     await store.put("r", "c", "k", 1);
     await store.delete("r", "c", "k");
     const run = store.runMaintenance();

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import type { FastifyInstance, InjectOptions } from "fastify";
-import { type OpenStoreOptions, openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { type OpenStoreOptions, openStore } from "../../src/open-store.js";
 import type { ErrorCode } from "../../src/protocol/errors.js";
 import type { Region } from "../../src/protocol/types.js";
 import { buildApp } from "../../src/server/app.js";

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import type { WriteResult } from "../../src/model/write-outcome.js";
 import { PostgresStorage, type PostgresStorageOptions } from "../../src/storage/postgres/postgres-storage.js";
-import type { WriteResult } from "../../src/storage/storage.js";
 
 export const PG_URL = process.env.VERSO_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "../../src/core/commands.js";
+import type { WriteCommand } from "../../src/model/write-command.js";
 import type { PostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
-import type { WriteCommand } from "../../src/storage/storage.js";
 import { ok, openThrowawayPg, SKIP_POSTGRES, versionOf } from "./pg-env.js";
 
 describe("PostgreSQL storage", { skip: SKIP_POSTGRES }, () => {

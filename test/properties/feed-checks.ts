@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { VersoStore } from "../../src/core/store.js";
-import type { RawPage } from "../../src/storage/storage.js";
+import type { RawPage } from "../../src/model/raw-page.js";
 import { entries, follow, type ReadPage, type State } from "../support/replica.js";
 import type { RegionModel } from "./model.js";
 

@@ -4,8 +4,9 @@
  * every version, and the first answer of every Idempotency-Key. Property tests run the
  * same commands on the model and on a real store and compare every answer.
  */
+
+import type { Expectation } from "../../src/model/write-command.js";
 import type { CompactRequest, Json, TxnOp } from "../../src/protocol/types.js";
-import type { Expectation } from "../../src/storage/storage.js";
 import { type Cell, cellId, type State } from "../support/replica.js";
 
 /** A concrete write, as sent to the store. */

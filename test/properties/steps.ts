@@ -5,8 +5,8 @@
  * symbolic and resolved against the model when it runs, so "current" really is current.
  */
 import fc from "fast-check";
+import type { Expectation } from "../../src/model/write-command.js";
 import type { CompactRequest, TxnOp } from "../../src/protocol/types.js";
-import type { Expectation } from "../../src/storage/storage.js";
 import { cellId } from "../support/replica.js";
 import type { Model, Write } from "./model.js";
 

@@ -1,9 +1,9 @@
 /** Seed 000 on Restate: the VersioningService virtual object against a real restate-server, beside verso's own counter. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
 import { storeVersionCounter } from "../../src/core/version-counter.js";
+import { openStore } from "../../src/open-store.js";
 import { RestateAdmin } from "../../src/restate/admin.js";
 import { type RunningEndpoint, startEndpoint } from "../../src/restate/endpoint.js";
 import { callIngress, RestateIngressError } from "../../src/restate/ingress.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { it } from "node:test";
-import { openStore } from "../../src/core/open-store.js";
+import { openStore } from "../../src/open-store.js";
 import { startServer } from "../../src/server/serve.js";
 
 it("stop() does not wait for a connection that never sent a request", { timeout: 15_000 }, async () => {

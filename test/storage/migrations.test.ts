@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION, SchemaTooNewError } from "../../src/storage/sqlite/migrations.js";
-import { openDatabase } from "../../src/storage/sqlite/open-database.js";
+import { type Migration, migrate, SchemaTooNewError } from "../../src/sqlite/migrate.js";
+import { openDatabase } from "../../src/sqlite/open-database.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStorage, TOMBSTONE_QUERIES } from "../../src/storage/sqlite/sqlite-storage.js";
 
 const dir = mkdtempSync(join(tmpdir(), "verso-migrations-"));
@@ -119,7 +120,7 @@ describe("SQLite schema upgrades", () => {
   it("upgrades in one transaction: a failing step leaves the database at its old version", () => {
     const path = newPath();
     const db = openDatabase({ path });
-    migrate(db);
+    migrate(db, MIGRATIONS);
     db.prepare("INSERT INTO regions (name, epoch, version, floor, created_at) VALUES ('r', 'e', 3, 0, 0)").run();
     const before = schema(db);
     const broken: Migration[] = [

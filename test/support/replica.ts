@@ -3,7 +3,7 @@
  * Tests compare it with the state they expect, so a feed that skips, repeats out of
  * order or loops shows up as a difference.
  */
-import type { RawPage } from "../../src/storage/storage.js";
+import type { RawPage } from "../../src/model/raw-page.js";
 
 export interface Cell {
   version: number;

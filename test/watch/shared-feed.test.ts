@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { openStore } from "../../src/core/open-store.js";
 import { SharedFeed } from "../../src/core/shared-feed.js";
-import type { VersoStore } from "../../src/core/store.js";
+import { VersoStore } from "../../src/core/store.js";
 import type { Page } from "../../src/protocol/types.js";
 import { startServer } from "../../src/server/serve.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
@@ -27,7 +26,7 @@ async function countingStore(): Promise<{ store: VersoStore; reads: { changes: n
       return typeof value === "function" ? value.bind(target) : value;
     },
   }) as Storage;
-  return { store: await openStore({ storage, maintenanceIntervalMs: 0 }), reads };
+  return { store: new VersoStore(storage, { maintenanceIntervalMs: 0 }), reads };
 }
 
 describe("SharedFeed", () => {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { openStore } from "../../src/core/open-store.js";
-import type { VersoStore } from "../../src/core/store.js";
+import { VersoStore } from "../../src/core/store.js";
+import type { ChangesQuery } from "../../src/model/raw-page.js";
+import { openStore } from "../../src/open-store.js";
 import { advance } from "../../src/protocol/feed-position.js";
 import type { Page } from "../../src/protocol/types.js";
 import { startServer } from "../../src/server/serve.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
-import type { ChangesQuery, Storage } from "../../src/storage/storage.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { SseReader } from "./sse-reader.js";
 import { watchUrl } from "./watch-server.js";
 
@@ -49,7 +50,7 @@ describe("watch: a reset that spans pages", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as Storage;
-    const store = await openStore({ storage, maintenanceIntervalMs: 0 });
+    const store = new VersoStore(storage, { maintenanceIntervalMs: 0 });
     const server = await startServer({ store, port: 0, log: () => {}, heartbeatMs: 60_000 });
     try {
       await fill(store, "big");

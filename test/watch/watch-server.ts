@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../../src/core/open-store.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { openStore } from "../../src/open-store.js";
 import type { RunningServer } from "../../src/server/serve.js";
 import { startServer } from "../../src/server/serve.js";
 import { until } from "../support/until.js";

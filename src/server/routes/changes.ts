@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { serializePage } from "../../core/page-json.js";
+import { serializePage } from "../../model/page-json.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
 import type { RouteContext } from "../app.js";

@@ -6,10 +6,11 @@
  * savepoint is needed to undo it.
  */
 import type pg from "pg";
-import { compactionFloor } from "../../core/compaction.js";
-import { checkConditions, type RowState } from "../../core/conditions.js";
+import { compactionFloor } from "../../model/compaction.js";
+import { checkConditions, type RowState } from "../../model/conditions.js";
+import type { WriteCommand, WriteOp } from "../../model/write-command.js";
+import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch, type RegionRow, toRegion } from "../shared.js";
-import type { WriteCommand, WriteOp, WriteOutcome } from "../storage.js";
 import type { Statements } from "./statements.js";
 
 export async function applyCommand(client: pg.ClientBase, sql: Statements, command: WriteCommand, now: number): Promise<WriteOutcome> {

@@ -7,7 +7,7 @@
  */
 
 import type pg from "pg";
-import { backoffDelay } from "../../core/backoff.js";
+import { backoffDelay } from "../../retry/backoff.js";
 
 export interface CommitListenerOptions {
   channel: string;

@@ -6,9 +6,12 @@
  * are announced with NOTIFY inside the write transaction and heard by every node.
  */
 import type pg from "pg";
+import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
+import type { WriteCommand } from "../../model/write-command.js";
+import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
-import type { ChangesQuery, CommitListener as Listener, RawPage, Storage, StoredRow, WriteCommand, WriteResult } from "../storage.js";
+import type { CommitListener as Listener, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { CommitListener } from "./commit-listener.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";

@@ -6,9 +6,9 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
-import { cutFloor, cutPage, needsReset } from "../../core/feed.js";
+import { cutFloor, cutPage, needsReset } from "../../model/feed.js";
+import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
 import { assemblePage, emptyRegion, type FeedRow, type RegionRow, toRegion } from "../shared.js";
-import type { ChangesQuery, RawPage } from "../storage.js";
 import type { Statements } from "./statements.js";
 
 type HeadRow = { id: number; name: string; epoch: string; head: number; floor: number } & {

@@ -17,8 +17,10 @@
  * the failing command fails alone.
  */
 import pg from "pg";
+import { replayOf } from "../../model/idempotency.js";
+import type { WriteCommand } from "../../model/write-command.js";
+import type { WriteOutcome, WriteResult } from "../../model/write-outcome.js";
 import { committedHeads } from "../shared.js";
-import type { WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
 import { applyCommand, isSingleStatement } from "./apply-command.js";
 import { notificationPayload } from "./commit-listener.js";
 import { sqlState } from "./connect.js";
@@ -170,7 +172,7 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     if (tag && claimant.get(tag.key) !== i) continue;
     const seen = tag && recalled.get(tag.key);
     if (tag && seen) {
-      results[i] = replay(seen.fingerprint, parseOutcome(seen.outcome), tag.fingerprint);
+      results[i] = replayOf({ fingerprint: seen.fingerprint, outcome: parseOutcome(seen.outcome) }, tag.fingerprint);
       continue;
     }
     // The server runs statements in the order they were sent, so a single-statement
@@ -191,7 +193,7 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     const seen = recalled.get(tag.key);
     const stored = seen ? parseOutcome(seen.outcome) : outcomes.get(tag.key);
     if (!stored) throw new Error(`no outcome for idempotency key ${tag.key}`);
-    results[i] = replay(seen?.fingerprint ?? first.idempotency!.fingerprint, stored, tag.fingerprint);
+    results[i] = replayOf({ fingerprint: seen?.fingerprint ?? first.idempotency!.fingerprint, outcome: stored }, tag.fingerprint);
   });
 
   const finishing = new Pipelined();
@@ -257,12 +259,6 @@ class Pipelined {
     await Promise.all(this.all);
     if (this.failure) throw this.failure.error;
   }
-}
-
-function replay(storedFingerprint: string, stored: WriteOutcome, fingerprint: string): WriteResult {
-  return storedFingerprint === fingerprint
-    ? { outcome: stored, replayed: true }
-    : { outcome: { status: "idempotency_key_reused" }, replayed: false };
 }
 
 function parseOutcome(json: string | null): WriteOutcome {

@@ -4,14 +4,7 @@
  * by an older verso upgrades in place and a half-upgraded file cannot exist. A file
  * from a newer verso is refused rather than misread.
  */
-import type Database from "better-sqlite3";
-
-export interface Migration {
-  /** The schema version this step produces. */
-  version: number;
-  description: string;
-  up: (db: Database.Database) => void;
-}
+import type { Migration } from "../../sqlite/migrate.js";
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -75,35 +68,3 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
-
-export class SchemaTooNewError extends Error {
-  constructor(
-    readonly found: number,
-    readonly known: number = SCHEMA_VERSION,
-  ) {
-    super(
-      `database schema version ${found} is newer than this verso understands (${known}); ` +
-        "upgrade verso or point it at another database",
-    );
-    this.name = "SchemaTooNewError";
-  }
-}
-
-/** Returns the database's schema version; refuses one newer than the chain knows. Reads only. */
-export function checkSchemaVersion(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  const found = db.pragma("user_version", { simple: true }) as number;
-  if (found > migrations.length) throw new SchemaTooNewError(found, migrations.length);
-  return found;
-}
-
-/** Brings the database to the chain's last version; returns the version it found. */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  const found = checkSchemaVersion(db, migrations);
-  const target = migrations.length;
-  if (found === target) return found;
-  db.transaction(() => {
-    for (const step of migrations.slice(found)) step.up(db);
-    db.pragma(`user_version = ${target}`);
-  }).immediate();
-  return found;
-}

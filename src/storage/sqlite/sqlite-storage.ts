@@ -4,15 +4,20 @@
  * never observe a half-applied batch, and one connection is all the process needs.
  */
 import type Database from "better-sqlite3";
-import { compactionFloor } from "../../core/compaction.js";
-import { checkConditions, type RowState } from "../../core/conditions.js";
-import { cutFloor, cutPage, needsReset } from "../../core/feed.js";
+import { compactionFloor } from "../../model/compaction.js";
+import { checkConditions, type RowState } from "../../model/conditions.js";
+import { cutFloor, cutPage, needsReset } from "../../model/feed.js";
+import { replayOf } from "../../model/idempotency.js";
+import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
+import type { WriteCommand } from "../../model/write-command.js";
+import type { WriteOutcome, WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
+import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
+import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
 import { assemblePage, committedHeads, emptyRegion, type FeedRow, newEpoch, type RegionRow, toRegion } from "../shared.js";
-import type { ChangesQuery, CommitListener, RawPage, Storage, StoredRow, WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
+import type { CommitListener, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
-import { checkSchemaVersion, migrate } from "./migrations.js";
-import { openDatabase, type SqliteOptions } from "./open-database.js";
+import { MIGRATIONS } from "./migrations.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 
 export interface SqliteStorageOptions extends SqliteOptions {
@@ -42,10 +47,10 @@ export class SqliteStorage implements Storage {
   private readonly tokenStorage: SqliteTokenStorage;
 
   constructor(options: SqliteStorageOptions) {
-    this.db = openDatabase(options, (db) => checkSchemaVersion(db));
+    this.db = openDatabase(options, (db) => checkSchemaVersion(db, MIGRATIONS));
     this.now = options.now ?? Date.now;
     try {
-      migrate(this.db);
+      migrate(this.db, MIGRATIONS);
     } catch (error) {
       this.db.close();
       throw error;
@@ -130,11 +135,7 @@ export class SqliteStorage implements Storage {
     const tag = command.idempotency;
     if (tag) {
       const seen = this.stmt.idempotencyGet.get(tag.key);
-      if (seen) {
-        const outcome: WriteOutcome =
-          seen.fingerprint === tag.fingerprint ? JSON.parse(seen.outcome) : { status: "idempotency_key_reused" };
-        return { outcome, replayed: seen.fingerprint === tag.fingerprint };
-      }
+      if (seen) return replayOf({ fingerprint: seen.fingerprint, outcome: JSON.parse(seen.outcome) }, tag.fingerprint);
     }
     const outcome = this.execute(command, now);
     if (tag) this.stmt.idempotencyPut.run(tag.key, tag.fingerprint, JSON.stringify(outcome), now);

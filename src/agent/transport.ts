@@ -3,9 +3,10 @@
  * endpoint (404), falls back to "poll" (long-polls of the changes endpoint) for good. A
  * function can stand in for either, which is how tests drive an agent with scripted pages.
  */
-import { NotFoundError } from "../../protocol/errors.js";
-import type { FeedEvent, FeedPosition } from "../feed.js";
-import type { VersoClient } from "../http-client.js";
+
+import type { FeedEvent, FeedPosition } from "../client/feed.js";
+import type { VersoClient } from "../client/http-client.js";
+import { NotFoundError } from "../protocol/errors.js";
 
 export type TransportName = "watch" | "poll";
 

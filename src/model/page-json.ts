@@ -3,7 +3,7 @@
  * text into the response unparsed (the feed's hot path); library callers get values.
  */
 import type { Page, PageOp } from "../protocol/types.js";
-import type { RawPage, RawPageOp } from "../storage/storage.js";
+import type { RawPage, RawPageOp } from "./raw-page.js";
 
 export function parsePage(raw: RawPage): Page {
   return { ...raw, ops: raw.ops.map(parseOp) };

@@ -12,10 +12,10 @@
  * (or one reset's difference).
  */
 import { EventEmitter } from "node:events";
-import { backoffDelay, sleep } from "../../core/backoff.js";
-import type { Row } from "../../protocol/types.js";
-import type { FeedEvent } from "../feed.js";
-import { VersoClient } from "../http-client.js";
+import type { FeedEvent } from "../client/feed.js";
+import { VersoClient } from "../client/http-client.js";
+import type { Row } from "../protocol/types.js";
+import { backoffDelay, sleep } from "../retry/backoff.js";
 import { type ChangeOp, ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
 

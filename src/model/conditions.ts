@@ -3,7 +3,9 @@
  * backend reads the current rows, asks this module, and only then writes: a failed
  * transaction therefore never touches a row nor takes a version.
  */
-import type { RawFailure, WriteOp } from "../storage/storage.js";
+
+import type { WriteOp } from "./write-command.js";
+import type { RawFailure } from "./write-outcome.js";
 
 /** A row as stored: tombstones keep their version and have no value. */
 export interface RowState {

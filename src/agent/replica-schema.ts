@@ -3,7 +3,7 @@
  * the server's database: `PRAGMA user_version` is the state version, older files are
  * upgraded in one transaction on open, newer ones are refused.
  */
-import type { Migration } from "../../storage/sqlite/migrations.js";
+import type { Migration } from "../sqlite/migrate.js";
 
 export const REPLICA_MIGRATIONS: readonly Migration[] = [
   {

@@ -1,3 +1,7 @@
+/** verso's edge agent as a library: a durable local replica of one region (`openReplica`). */
+
+export * from "../protocol/errors.js";
+export type * from "../protocol/types.js";
 export { openReplica, type PageInfo, Replica, type ReplicaEvents, type ReplicaOptions } from "./replica.js";
 export { REPLICA_STATE_VERSION } from "./replica-schema.js";
 export type { ChangeOp } from "./replica-store.js";

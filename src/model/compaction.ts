@@ -1,5 +1,5 @@
 import type { Region } from "../protocol/types.js";
-import type { Horizon } from "../storage/storage.js";
+import type { Horizon } from "./write-command.js";
 
 /**
  * The floor a compaction request leads to. The floor is the highest version at or

@@ -10,10 +10,10 @@
  * applying and handling re-delivers them instead of losing them.
  */
 import type Database from "better-sqlite3";
-import type { Json, Page, Row } from "../../protocol/types.js";
-import { checkSchemaVersion, migrate } from "../../storage/sqlite/migrations.js";
-import { openDatabase } from "../../storage/sqlite/open-database.js";
-import type { FeedPosition } from "../feed.js";
+import type { FeedPosition } from "../client/feed.js";
+import type { Json, Page, Row } from "../protocol/types.js";
+import { checkSchemaVersion, migrate } from "../sqlite/migrate.js";
+import { openDatabase } from "../sqlite/open-database.js";
 import { REPLICA_MIGRATIONS, rowsTable } from "./replica-schema.js";
 
 /** A change that became visible to readers. Deletes found by a reset carry the reset's cursor as version. */

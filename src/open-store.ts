@@ -1,7 +1,12 @@
-import { PostgresStorage, type PostgresStorageOptions } from "../storage/postgres/postgres-storage.js";
-import { SqliteStorage } from "../storage/sqlite/sqlite-storage.js";
-import type { Storage } from "../storage/storage.js";
-import { type StoreOptions, VersoStore } from "./store.js";
+/**
+ * Wires a backend under VersoStore: the one place that knows the concrete engines. It
+ * sits above every layer so that core and storage never import each other's
+ * implementations; PostgreSQL's driver is loaded only when PostgreSQL is asked for.
+ */
+import { type StoreOptions, VersoStore } from "./core/store.js";
+import type { PostgresStorageOptions } from "./storage/postgres/postgres-storage.js";
+import { SqliteStorage } from "./storage/sqlite/sqlite-storage.js";
+import type { Storage } from "./storage/storage.js";
 
 export const DEFAULT_DB_PATH = "./data/verso.db";
 
@@ -9,19 +14,17 @@ export const DEFAULT_DB_PATH = "./data/verso.db";
 export const POSTGRES_WRITE_CONCURRENCY = 4;
 
 export interface OpenStoreOptions extends StoreOptions {
-  /** SQLite file (default ./data/verso.db) or ":memory:". Ignored when `storage` or `postgres` is given. */
+  /** SQLite file (default ./data/verso.db) or ":memory:". Ignored when `postgres` is given. */
   path?: string;
   /** "full" (default) survives power loss; "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
   /** PostgreSQL instead of SQLite: a connection string, or the backend's options. */
   postgres?: string | Omit<PostgresStorageOptions, "now" | "log">;
-  /** A storage backend to use instead of SQLite. */
-  storage?: Storage;
 }
 
 /** Opens verso in-process: `const store = await openStore({ path: "./data/verso.db" })`. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<VersoStore> {
-  const storage = options.storage ?? (options.postgres !== undefined ? await openPostgres(options) : openSqlite(options));
+  const storage = options.postgres !== undefined ? await openPostgres(options) : openSqlite(options);
   const writeConcurrency = options.writeConcurrency ?? (storage.backend === "postgres" ? POSTGRES_WRITE_CONCURRENCY : 1);
   return new VersoStore(storage, { ...options, writeConcurrency });
 }
@@ -34,7 +37,8 @@ function openSqlite(options: OpenStoreOptions): Storage {
   });
 }
 
-function openPostgres(options: OpenStoreOptions): Promise<Storage> {
+async function openPostgres(options: OpenStoreOptions): Promise<Storage> {
+  const { PostgresStorage } = await import("./storage/postgres/postgres-storage.js");
   const postgres = typeof options.postgres === "string" ? { connectionString: options.postgres } : options.postgres!;
   return PostgresStorage.open({
     ...postgres,

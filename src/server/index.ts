@@ -1,0 +1,4 @@
+/** verso's HTTP server over a store: `startServer({ store, port })`. */
+
+export { type AppOptions, buildApp } from "./app.js";
+export { type RunningServer, type ServeOptions, startServer } from "./serve.js";
