@@ -4,8 +4,7 @@
  * `verso/client`, the edge agent `verso/agent`.
  */
 
-export type { ChangesOptions, ConditionalWriteOptions, ReadOptions, StoreOptions, VersoStore, WriteOptions } from "./core/store.js";
+export type { ChangesOptions, ReadOptions, StoreOptions, VersoStore } from "./core/store.js";
 export { storeVersionCounter, type VersionCounter } from "./core/version-counter.js";
-export type { Expectation } from "./model/write-command.js";
 export { DEFAULT_DB_PATH, type OpenStoreOptions, openStore } from "./open-store.js";
 export * from "./protocol/index.js";

@@ -5,11 +5,13 @@
 
 import { parsePage } from "../model/page-json.js";
 import type { RawPage, StoredRow } from "../model/raw-page.js";
-import type { Expectation, WriteCommand } from "../model/write-command.js";
+import type { WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
 import {
+  type ChangesParams,
   type CompactRequest,
   type CompactResult,
+  type ConditionalWriteOptions,
   DEFAULT_PAGE_LIMIT,
   type DeleteResult,
   type Json,
@@ -22,6 +24,7 @@ import {
   type RowList,
   type TxnOp,
   type TxnResult,
+  type WriteOptions,
 } from "../protocol/types.js";
 import type { Storage } from "../storage/storage.js";
 import { checkName, checkNonNegativeInt, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
@@ -42,15 +45,6 @@ export interface StoreOptions extends Partial<MaintenanceOptions> {
   log?: (line: string) => void;
 }
 
-export interface WriteOptions {
-  idempotencyKey?: string;
-}
-
-export interface ConditionalWriteOptions extends WriteOptions {
-  /** Expected current version; 0 = must be absent; "present" = must exist. */
-  ifVersion?: Expectation;
-}
-
 export interface ReadOptions {
   /** Wait until the region's head is at least this version (read-your-writes barrier). */
   minVersion?: number;
@@ -58,16 +52,9 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-export interface ChangesOptions {
-  since?: number;
-  epoch?: string;
-  /** While a reset spans pages: the head its first page reported (lets cursors below the floor continue). */
-  resetHead?: number;
+export interface ChangesOptions extends ChangesParams {
   /** The caller continues resets with resetHead: reset pages may stop below the floor (see ChangesQuery). */
   resumableReset?: boolean;
-  limit?: number;
-  /** Long-poll: wait up to this long for something newer than `since`. */
-  waitMs?: number;
   signal?: AbortSignal;
 }
 

@@ -3,8 +3,9 @@
  * fingerprinted for Idempotency-Key reuse. Every backend applies these whole.
  */
 
-/** Expected state of a row: a version (0 = must be absent) or "present" (HTTP `If-Match: *`). */
-export type Expectation = number | "present";
+import type { Expectation } from "../protocol/types.js";
+
+export type { Expectation };
 
 export type WriteOp =
   | { op: "put"; collection: string; key: string; valueJson: string; expect?: Expectation }

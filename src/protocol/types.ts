@@ -76,6 +76,32 @@ export interface Page {
   more: boolean;
 }
 
+/** Expected state of a row: a version (0 = must be absent, `If-None-Match: *`) or "present" (`If-Match: *`). */
+export type Expectation = number | "present";
+
+/** Options of every write, in the store and the client alike. */
+export interface WriteOptions {
+  /** Sent as `Idempotency-Key`: a retry with the same key returns the first answer. */
+  idempotencyKey?: string;
+}
+
+/** Options of a single-row put or delete. */
+export interface ConditionalWriteOptions extends WriteOptions {
+  /** Expected current state (`If-Match` / `If-None-Match`). */
+  ifVersion?: Expectation;
+}
+
+/** The query of `GET /changes`, as the store and the client take it. */
+export interface ChangesParams {
+  since?: number;
+  epoch?: string;
+  /** While a reset spans pages: the head of its first page, so the following pages continue it. */
+  resetHead?: number;
+  limit?: number;
+  /** Long-poll: wait up to this long for something newer than `since`. */
+  waitMs?: number;
+}
+
 export type CompactRequest = { retainVersions: number } | { beforeVersion: number };
 
 export interface CompactResult {
