@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { canPin, pinProcess, SERVER_CORE } from "./pinning.js";
 
 const TARGET = fileURLToPath(new URL("./http-target.ts", import.meta.url));
 
@@ -11,7 +12,12 @@ export interface ChildServer {
   stop: () => Promise<void>;
 }
 
-export async function startChild(args: string[]): Promise<ChildServer> {
+export interface ChildOptions {
+  /** Pin every thread of the server to the server core, away from the load generator. */
+  pinned?: boolean;
+}
+
+export async function startChild(args: string[], options: ChildOptions = {}): Promise<ChildServer> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", TARGET, ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = once(child, "exit");
   if (!child.stdout) throw new Error("child has no stdout");
@@ -22,6 +28,7 @@ export async function startChild(args: string[]): Promise<ChildServer> {
   died.catch(() => {}); // the child exits at stop() too, long after the race is decided
   const first = await Promise.race([once(lines, "line").then(([line]) => String(line)), died]);
   lines.close();
+  if (options.pinned && canPin() && child.pid !== undefined) pinProcess(child.pid, SERVER_CORE);
   const { url } = JSON.parse(first) as { url: string };
   return {
     url,

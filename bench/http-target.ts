@@ -1,6 +1,6 @@
 /**
  * A server under test, run in its own process so that it does not share an event loop
- * with autocannon. `verso <db> <full|normal> <maxBatch>` runs startServer over openStore;
+ * with the load generator. `verso <db> <full|normal> <maxBatch>` runs startServer over openStore;
  * `bare` runs node:http answering a fixed JSON body (after reading the request body),
  * the least any HTTP server does; `endpoint` runs verso's Restate SDK endpoint. Prints {"url": ...} once listening; stops on SIGTERM,
  * or when its stdin closes (the benchmark process ended, however it ended).

@@ -10,7 +10,7 @@ export interface Settings {
    */
   inProcessRuns: number;
   inProcessMs: number;
-  /** Length of one autocannon measurement, and of the warm-up before it. */
+  /** Length of one wrk measurement, and of the warm-up before it. */
   httpSeconds: number;
   httpWarmupSeconds: number;
   httpConnections: number;
@@ -27,7 +27,7 @@ export function settingsFor(quick: boolean, runs?: number): Settings {
         inProcessMs: 300,
         httpSeconds: 1,
         httpWarmupSeconds: 0.5,
-        httpConnections: 50,
+        httpConnections: 32,
         feedRows: 20_000,
       }
     : {
@@ -37,7 +37,7 @@ export function settingsFor(quick: boolean, runs?: number): Settings {
         inProcessMs: 200,
         httpSeconds: 2,
         httpWarmupSeconds: 0.5,
-        httpConnections: 50,
+        httpConnections: 32,
         feedRows: 200_000,
       };
 }

@@ -1,25 +1,26 @@
 /**
  * Suite "http": verso's HTTP server (startServer over openStore, synchronous=FULL, group
  * commit on) against a bare node:http server answering a fixed JSON body. Each server
- * runs in its own process; autocannon runs here with the same connections and duration
- * against both. PUT is also measured against verso with group commit off (maxBatch 1).
+ * runs in its own process pinned to core 0; wrk, pinned to core 1, drives both with the
+ * same connections and duration (see pinning.ts). PUT is also measured against verso
+ * with group commit off (maxBatch 1).
  */
 import { startChild } from "./child-server.js";
 import type { Figure, Sync } from "./figures.js";
-import { type HttpLoad, requestsPerSecond } from "./load-http.js";
+import { type HttpLoad, requestsPerSecond } from "./load-wrk.js";
 import { compare, sample } from "./measure.js";
 import type { Settings } from "./settings.js";
 import { tempDir } from "./temp.js";
-import { COLLECTION, keyFor, REGION, VALUE } from "./workload.js";
+import { COLLECTION, KEY_SPACE, REGION, VALUE } from "./workload.js";
 
 const ROWS = `/v1/regions/${REGION}/collections/${COLLECTION}/rows`;
 
 export async function httpSuite(settings: Settings): Promise<Figure[]> {
   const temp = tempDir();
   const servers = await Promise.all([
-    startChild(["verso", temp.file("verso.db"), "full", "512"]),
-    startChild(["bare"]),
-    startChild(["verso", temp.file("single.db"), "full", "1"]),
+    startChild(["verso", temp.file("verso.db"), "full", "512"], { pinned: true }),
+    startChild(["bare"], { pinned: true }),
+    startChild(["verso", temp.file("single.db"), "full", "1"], { pinned: true }),
   ]);
   const [verso, bare, single] = servers;
   const figures: Figure[] = [];
@@ -42,16 +43,16 @@ export async function httpSuite(settings: Settings): Promise<Figure[]> {
     if (!verso || !bare || !single) throw new Error("servers did not start");
     const nextVersion = await measure(
       { verso: verso.url, baseline: bare.url },
-      { method: "POST", path: () => `/v1/regions/${REGION}/next-version` },
+      { method: "POST", path: `/v1/regions/${REGION}/next-version` },
     );
     figures.push(figure(`POST next-version c=${c} vs bare node:http`, "FULL", nextVersion.verso, nextVersion.baseline));
     const put = await measure(
       { verso: verso.url, baseline: bare.url, single: single.url },
-      { method: "PUT", path: (i) => `${ROWS}/${keyFor(i)}`, body: JSON.stringify(VALUE) },
+      { method: "PUT", path: `${ROWS}/d{i}`, keys: KEY_SPACE, body: JSON.stringify(VALUE) },
     );
     figures.push(figure(`PUT row c=${c} vs bare node:http`, "FULL", put.verso, put.baseline));
     figures.push(figure(`PUT row c=${c} group commit vs maxBatch 1`, "FULL", put.verso, put.single));
-    const get = await measure({ verso: verso.url, baseline: bare.url }, { method: "GET", path: () => `${ROWS}/${keyFor(1)}` });
+    const get = await measure({ verso: verso.url, baseline: bare.url }, { method: "GET", path: `${ROWS}/d1` });
     figures.push(figure(`GET row c=${c} vs bare node:http`, "-", get.verso, get.baseline));
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

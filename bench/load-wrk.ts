@@ -1,0 +1,92 @@
+/**
+ * HTTP load from wrk, a separate process in C, pinned to its own core (see pinning.ts):
+ * it takes far less CPU per request than a Node load generator and none of the server's.
+ * Installed from Debian's packages when missing. Failed requests make the figure fail.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { pinnedCommand } from "./pinning.js";
+import { tempDir } from "./temp.js";
+
+export interface HttpLoad {
+  method: "GET" | "POST" | "PUT";
+  /** Request path; `{i}` is replaced by a counter modulo `keys`, so writes spread over keys. */
+  path: string;
+  keys?: number;
+  body?: string;
+}
+
+interface WrkSummary {
+  requests: number;
+  durationUs: number;
+  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+}
+
+let checked = false;
+
+/** Makes sure wrk is there, installing Debian's package once when it is not (as root). */
+export function ensureWrk(): void {
+  if (checked) return;
+  try {
+    execFileSync("wrk", ["--version"], { stdio: "ignore" });
+  } catch (error) {
+    // wrk --version exits 1 after printing its version; only a missing binary throws ENOENT.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      process.stderr.write("wrk is missing: apt-get install -y wrk\n");
+      execFileSync("apt-get", ["install", "-y", "wrk"], { stdio: "inherit" });
+    }
+  }
+  checked = true;
+}
+
+function luaString(text: string): string {
+  return JSON.stringify(text); // a JSON string literal is a valid Lua string literal for ASCII text
+}
+
+function script(load: HttpLoad): string {
+  const [before, after] = load.path.split("{i}");
+  const path =
+    after === undefined
+      ? `wrk.format(nil, ${luaString(before ?? "")})`
+      : `wrk.format(nil, ${luaString(before ?? "")} .. (n % ${load.keys ?? 1000}) .. ${luaString(after)})`;
+  return `
+local n = 0
+wrk.method = ${luaString(load.method)}
+${load.body === undefined ? "" : `wrk.body = ${luaString(load.body)}\nwrk.headers["content-type"] = "application/json"`}
+request = function()
+  n = n + 1
+  return ${path}
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\n{"requests":%d,"durationUs":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
+end
+`;
+}
+
+/** Requests per second that wrk completed against `url` with `connections` for `seconds` (whole seconds, at least 1: wrk counts no less). */
+export async function requestsPerSecond(url: string, load: HttpLoad, connections: number, seconds: number): Promise<number> {
+  ensureWrk();
+  const temp = tempDir();
+  try {
+    const file = temp.file("load.lua");
+    writeFileSync(file, script(load));
+    const [command, args] = pinnedCommand("wrk", ["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "-s", file, url]);
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      output += chunk;
+    });
+    const [code] = await once(child, "exit");
+    const line = output.split("\n").find((l) => l.startsWith('{"requests"'));
+    if (code !== 0 || line === undefined) throw new Error(`wrk exited with ${code}: ${output}`);
+    const summary = JSON.parse(line) as WrkSummary;
+    const failed = Object.entries(summary.errors).filter(([, count]) => count > 0);
+    if (failed.length > 0) throw new Error(`${load.method} ${url}: ${failed.map(([kind, count]) => `${count} ${kind} errors`).join(", ")}`);
+    return summary.requests / (summary.durationUs / 1e6);
+  } finally {
+    temp.remove();
+  }
+}
