@@ -8,8 +8,7 @@
  */
 import pg from "pg";
 import { cutPage } from "../model/feed.js";
-import { VERSO_TYPES } from "../storage/postgres/connect.js";
-import { quoted } from "../storage/postgres/schema-name.js";
+import { BIGINT_AS_NUMBER, quotedSchema } from "./postgres-schema.js";
 import { between, type Random } from "./random.js";
 import type { FeedOp, Target } from "./target.js";
 
@@ -18,8 +17,8 @@ export interface NaiveTarget extends Target {
 }
 
 export async function naiveTarget(url: string, schema: string, random: Random, maxDelayMs: number): Promise<NaiveTarget> {
-  const s = quoted(schema);
-  const pool = new pg.Pool({ connectionString: url, max: 8, types: VERSO_TYPES, application_name: "verso-naive" });
+  const s = quotedSchema(schema);
+  const pool = new pg.Pool({ connectionString: url, max: 8, types: BIGINT_AS_NUMBER, application_name: "verso-naive" });
   pool.on("error", () => {});
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s};
     CREATE TABLE IF NOT EXISTS ${s}.naive_versions (region text PRIMARY KEY, version bigint NOT NULL);

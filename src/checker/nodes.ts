@@ -5,9 +5,8 @@
  * (one file, several connections) they do not, and their waiters rely on timeouts.
  */
 
-import type { StoreOptions, VersoStore } from "../core/store.js";
-import { openStore } from "../open-store.js";
-import { type RunningServer, type ServeOptions, startServer } from "../server/serve.js";
+import { openStore, type StoreOptions, type VersoStore } from "../index.js";
+import { type RunningServer, type ServeOptions, startServer } from "../server/index.js";
 
 export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string; poolSize?: number };
 
