@@ -10,7 +10,7 @@ import { idempotencyKeyProblem, type NameKind, nameProblem } from "../protocol/n
 import { MAX_VALUE_BYTES } from "../protocol/types.js";
 import { fingerprint } from "./fingerprint.js";
 
-type TxnCommand = Extract<WriteCommand, { kind: "txn" }>;
+export type TxnCommand = Extract<WriteCommand, { kind: "txn" }>;
 /** Each builder's command, narrow enough for its result to be typed (see outcomes.ts). */
 export type NextVersionCommand = Extract<WriteCommand, { kind: "nextVersion" }>;
 export type PutCommand = TxnCommand & { form: "put" };

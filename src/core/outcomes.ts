@@ -4,11 +4,11 @@
  * One interpreter per command, so each caller gets its command's result type.
  */
 
-import type { WriteCommand } from "../model/write-command.js";
+import type { TxnForm, WriteCommand } from "../model/write-command.js";
 import type { CurrentRaw, RawFailure, WriteOutcome } from "../model/write-outcome.js";
 import { IdempotencyKeyReusedError, InternalError, NotFoundError, VersionMismatchError } from "../protocol/errors.js";
 import type { CompactResult, CurrentRow, DeleteResult, NextVersionResult, PutResult, TxnFailure, TxnResult } from "../protocol/types.js";
-import type { CompactCommand, DeleteCommand, MultiOpCommand, NextVersionCommand, PutCommand } from "./commands.js";
+import type { CompactCommand, DeleteCommand, MultiOpCommand, NextVersionCommand, PutCommand, TxnCommand } from "./commands.js";
 
 export type WriteResponse = NextVersionResult | PutResult | DeleteResult | TxnResult | CompactResult;
 
@@ -46,14 +46,14 @@ export function compactResult(command: CompactCommand, outcome: WriteOutcome): C
 export function interpret(command: WriteCommand, outcome: WriteOutcome): WriteResponse {
   if (command.kind === "nextVersion") return nextVersionResult(command, outcome);
   if (command.kind === "compact") return compactResult(command, outcome);
-  switch (command.form) {
-    case "put":
-      return putResult({ ...command, form: "put" }, outcome);
-    case "delete":
-      return deleteResult({ ...command, form: "delete" }, outcome);
-    case "txn":
-      return txnResult({ ...command, form: "txn" }, outcome);
-  }
+  if (phrasedAs(command, "put")) return putResult(command, outcome);
+  if (phrasedAs(command, "delete")) return deleteResult(command, outcome);
+  if (phrasedAs(command, "txn")) return txnResult(command, outcome);
+  throw new InternalError(`a transaction phrased as ${JSON.stringify(command.form)}`);
+}
+
+function phrasedAs<F extends TxnForm>(command: TxnCommand, form: F): command is TxnCommand & { form: F } {
+  return command.form === form;
 }
 
 export function toCurrent(raw: CurrentRaw | null): CurrentRow {

@@ -53,7 +53,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
-      send(reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers))) as FastifyReply, errorResponse(error, log));
+      const answered = (reply as FastifyReply).header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
+      sendError(answered, errorResponse(error, log));
     },
   });
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
@@ -99,8 +100,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => send(reply, errorResponse(error, log)));
-  app.setNotFoundHandler((request, reply) => send(reply, routeNotFound(request.method, request.url)));
+  app.setErrorHandler((error, _request, reply) => sendError(reply, errorResponse(error, log)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
 
   healthRoutes(app, context);
   regionRoutes(app, context);
@@ -112,7 +113,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   return app;
 }
 
-function send(reply: FastifyReply, { status, body, headers }: ErrorResponse): void {
+function sendError(reply: FastifyReply, { status, body, headers }: ErrorResponse): void {
   void reply.headers(headers).status(status).send(body);
 }
 
