@@ -20,8 +20,8 @@ import { ReplayedRefusal } from "./replayed-refusal.js";
 import type { FeedSource } from "./shared-feed.js";
 import type { Executed, StoreInternals } from "./store-internals.js";
 
-export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
-export const MAX_WAIT_MS = 120_000;
+const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
+const MAX_WAIT_MS = 120_000;
 
 export interface StoreOptions extends Partial<MaintenanceOptions> {
   /** Group commit batch size; 1 turns group commit off. Default 512. */

@@ -29,7 +29,7 @@ import { StoreEngine, type StoreOptions } from "./store-engine.js";
 import { attachInternals } from "./store-internals.js";
 
 export type { ChangesOptions, ReadOptions } from "./read-options.js";
-export { DEFAULT_CONSISTENCY_TIMEOUT_MS, MAX_WAIT_MS, type StoreOptions } from "./store-engine.js";
+export type { StoreOptions } from "./store-engine.js";
 
 export class VersoStore {
   readonly #engine: StoreEngine;

@@ -92,14 +92,13 @@ export class WatchStream {
     return this.running;
   }
 
-  /** Resolves once the stream has ended (at once for one never started). */
-  get done(): Promise<StreamEnd | undefined> {
-    return this.running ?? Promise.resolve(undefined);
-  }
-
-  /** Ends the stream cleanly (server stop): the consumer sees the response end and may resume elsewhere. */
-  stop(): void {
+  /**
+   * Ends the stream cleanly (server stop): the consumer sees the response end and may
+   * resume elsewhere. Resolves once it has ended (at once for a stream never started).
+   */
+  async stop(): Promise<void> {
     this.end("stopped");
+    await this.running;
   }
 
   private end(reason: StreamEnd): void {

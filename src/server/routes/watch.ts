@@ -21,9 +21,7 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
-    const streams = [...open];
-    for (const stream of streams) stream.stop();
-    await Promise.all(streams.map((s) => s.done));
+    await Promise.all([...open].map((stream) => stream.stop()));
   });
 
   // No automatic HEAD route: a stream without a body would only hold a connection open.
@@ -70,6 +68,6 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
     open.add(stream);
     void stream.start(first, start).then(() => open.delete(stream));
     // A request that arrives on an open connection while the server closes ends at once.
-    if (closing) stream.stop();
+    if (closing) void stream.stop();
   });
 }
