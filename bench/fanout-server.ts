@@ -21,7 +21,10 @@ process.on("disconnect", () => void shutdown());
 
 let stopping: Promise<void> | undefined;
 function shutdown(): Promise<void> {
-  stopping ??= server.stop().finally(() => rmSync(dir, { recursive: true, force: true }));
+  stopping ??= server
+    .stop()
+    .then(() => store.close())
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
   return stopping;
 }
 

@@ -24,7 +24,11 @@ if (kind === "verso") {
   if (!path || (synchronous !== "full" && synchronous !== "normal")) throw new Error("usage: verso <db> <full|normal> <maxBatch>");
   const store = await openStore({ path, synchronous, maxBatch: Number(maxBatch ?? 512), maintenanceIntervalMs: 0 });
   const server = await startServer({ store, port: 0, log: () => {} });
-  const stop = () => void server.stop().then(() => process.exit(0));
+  const stop = () =>
+    void server
+      .stop()
+      .then(() => store.close())
+      .then(() => process.exit(0));
   process.on("SIGTERM", stop);
   onParentGone(stop);
   ready(server.url);

@@ -7,6 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { VersoStore } from "../src/core/store.js";
+import { internalsOf } from "../src/core/store-internals.js";
 import { openStore } from "../src/open-store.js";
 import { newEpoch } from "../src/storage/shared.js";
 import { startChild } from "./child-server.js";
@@ -55,7 +56,9 @@ async function readStore(store: VersoStore, limit: number, parse: boolean, stopA
   let since = 0;
   let rows = 0;
   for (;;) {
-    const page = parse ? await store.changes(FEED_REGION, { since, limit }) : await store.changesRaw(FEED_REGION, { since, limit });
+    const page = parse
+      ? await store.changes(FEED_REGION, { since, limit })
+      : await internalsOf(store).changesRaw(FEED_REGION, { since, limit });
     rows += page.ops.length;
     if (!page.more || rows >= stopAfter) return rows;
     since = page.cursor;

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { quoted } from "../storage/postgres/schema-name.js";
 import { checkAcks, checkFinal, checkReader, type Violation, type ViolationKind } from "./history.js";
 import { naiveTarget } from "./naive-target.js";
 import { type Backend, startNodes, stopNodes } from "./nodes.js";
+import { quotedSchema } from "./postgres-schema.js";
 import { seededRandom } from "./random.js";
 import { type Target, versoTarget } from "./target.js";
 import { readAll, regionName, runWorkload, type WorkloadOptions } from "./workload.js";
@@ -129,7 +129,7 @@ function ownSchema(backend: { url: string; schema?: string }, cleanup: Array<() 
     const client = new pg.Client({ connectionString: backend.url });
     await client.connect();
     try {
-      await client.query(`DROP SCHEMA IF EXISTS ${quoted(schema)} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${quotedSchema(schema)} CASCADE`);
     } finally {
       await client.end();
     }

@@ -8,8 +8,7 @@
  */
 import pg from "pg";
 import { cutPage } from "../model/feed.js";
-import { VERSO_TYPES } from "../storage/postgres/connect.js";
-import { quoted } from "../storage/postgres/schema-name.js";
+import { BIGINT_AS_NUMBER, quotedSchema } from "./postgres-schema.js";
 import { between, type Random } from "./random.js";
 import type { FeedOp, Target } from "./target.js";
 
@@ -18,17 +17,17 @@ export interface NaiveTarget extends Target {
 }
 
 export async function naiveTarget(url: string, schema: string, random: Random, maxDelayMs: number): Promise<NaiveTarget> {
-  const s = quoted(schema);
-  const pool = new pg.Pool({ connectionString: url, max: 8, types: VERSO_TYPES, application_name: "verso-naive" });
+  const namespace = quotedSchema(schema);
+  const pool = new pg.Pool({ connectionString: url, max: 8, types: BIGINT_AS_NUMBER, application_name: "verso-naive" });
   pool.on("error", () => {});
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${s};
-    CREATE TABLE IF NOT EXISTS ${s}.naive_versions (region text PRIMARY KEY, version bigint NOT NULL);
-    CREATE TABLE IF NOT EXISTS ${s}.naive_rows (
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${namespace};
+    CREATE TABLE IF NOT EXISTS ${namespace}.naive_versions (region text PRIMARY KEY, version bigint NOT NULL);
+    CREATE TABLE IF NOT EXISTS ${namespace}.naive_rows (
       region text NOT NULL, key text NOT NULL, version bigint NOT NULL, value text NOT NULL, PRIMARY KEY (region, key));
-    CREATE INDEX IF NOT EXISTS naive_rows_by_version ON ${s}.naive_rows (region, version, key);`);
+    CREATE INDEX IF NOT EXISTS naive_rows_by_version ON ${namespace}.naive_rows (region, version, key);`);
   const feed = async (region: string, since: number, limit: number) => {
     const { rows } = await pool.query<FeedOp>(
-      `SELECT key, version FROM ${s}.naive_rows WHERE region = $1 AND version > $2 ORDER BY version, key LIMIT $3`,
+      `SELECT key, version FROM ${namespace}.naive_rows WHERE region = $1 AND version > $2 ORDER BY version, key LIMIT $3`,
       [region, since, limit + 1],
     );
     return rows;
@@ -39,18 +38,17 @@ export async function naiveTarget(url: string, schema: string, random: Random, m
     async write(_node, region, keys) {
       // NextVersion: its own transaction, committed before the rows exist.
       const { rows } = await pool.query<{ version: number }>(
-        `INSERT INTO ${s}.naive_versions AS v (region, version) VALUES ($1, 1)
+        `INSERT INTO ${namespace}.naive_versions AS v (region, version) VALUES ($1, 1)
          ON CONFLICT (region) DO UPDATE SET version = v.version + 1 RETURNING version`,
         [region],
       );
       const version = rows[0]!.version;
       // The caller's own work and round trips between taking the version and writing.
       await new Promise((resolve) => setTimeout(resolve, between(random, 0, maxDelayMs)));
-      await pool.query(`INSERT INTO ${s}.naive_rows (region, key, version, value) SELECT $1, k, $2, '{}' FROM unnest($3::text[]) AS k`, [
-        region,
-        version,
-        keys,
-      ]);
+      await pool.query(
+        `INSERT INTO ${namespace}.naive_rows (region, key, version, value) SELECT $1, k, $2, '{}' FROM unnest($3::text[]) AS k`,
+        [region, version, keys],
+      );
       return version;
     },
     async changes(_node, region, since, limit, waitMs) {
@@ -62,8 +60,8 @@ export async function naiveTarget(url: string, schema: string, random: Random, m
         rows = await feed(region, since, limit);
       }
       const head =
-        (await pool.query<{ version: number }>(`SELECT version FROM ${s}.naive_versions WHERE region = $1`, [region])).rows[0]?.version ??
-        0;
+        (await pool.query<{ version: number }>(`SELECT version FROM ${namespace}.naive_versions WHERE region = $1`, [region])).rows[0]
+          ?.version ?? 0;
       // The naive design never compacts: its floor is 0.
       const cut = cutPage(
         rows.map((r) => r.version),
@@ -71,10 +69,10 @@ export async function naiveTarget(url: string, schema: string, random: Random, m
         0,
       );
       if (cut.kind === "whole-version") {
-        const whole = await pool.query<FeedOp>(`SELECT key, version FROM ${s}.naive_rows WHERE region = $1 AND version = $2 ORDER BY key`, [
-          region,
-          cut.version,
-        ]);
+        const whole = await pool.query<FeedOp>(
+          `SELECT key, version FROM ${namespace}.naive_rows WHERE region = $1 AND version = $2 ORDER BY key`,
+          [region, cut.version],
+        );
         return { reset: false, ops: whole.rows, cursor: cut.version, head, more: true };
       }
       const ops = rows.slice(0, cut.count);

@@ -5,9 +5,8 @@
  * (one file, several connections) they do not, and their waiters rely on timeouts.
  */
 
-import type { StoreOptions, VersoStore } from "../core/store.js";
-import { openStore } from "../open-store.js";
-import { type RunningServer, type ServeOptions, startServer } from "../server/serve.js";
+import { openStore, type StoreOptions, type VersoStore } from "../index.js";
+import { type RunningServer, type ServeOptions, startServer } from "../server/index.js";
 
 export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string; poolSize?: number };
 
@@ -36,7 +35,12 @@ export async function startNodes(
           ? { path: backend.path }
           : { postgres: { connectionString: backend.url, schema: backend.schema, poolSize: backend.poolSize ?? 6 } }),
       });
-      const server = await startServer({ ...serverOptions, store, host: "127.0.0.1", port: 0, log: options.log ?? (() => {}) });
+      const server = await startServer({ ...serverOptions, store, host: "127.0.0.1", port: 0, log: options.log ?? (() => {}) }).catch(
+        async (error: unknown) => {
+          await store.close();
+          throw error;
+        },
+      );
       nodes.push({ store, server, url: server.url });
     }
     return nodes;
@@ -46,8 +50,14 @@ export async function startNodes(
   }
 }
 
+/** Stops each node's server, then closes the store it opened for it. */
 export async function stopNodes(nodes: readonly ApiNode[]): Promise<void> {
-  await Promise.all(nodes.map((node) => node.server.stop()));
+  await Promise.all(
+    nodes.map(async (node) => {
+      await node.server.stop();
+      await node.store.close();
+    }),
+  );
 }
 
 export function describeBackend(backend: Backend): string {

@@ -4,7 +4,7 @@
  * allocate-then-write design is another (naive-target.ts), there to prove the checker
  * catches what it is meant to catch.
  */
-import { VersoClient } from "../client/http-client.js";
+import { VersoClient } from "../client/index.js";
 import type { ApiNode } from "./nodes.js";
 
 export interface FeedOp {

@@ -95,6 +95,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),
     log,
   });
+  // This command opened the store, so it closes it: after the server stopped, or when it could not start.
   const server = await startServer({
     store,
     host: values.host,
@@ -105,8 +106,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
     heartbeatMs,
     ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
-  stopOnSignals(server, log);
+  stopOnSignals(async () => {
+    await server.stop();
+    await store.close();
+  }, log);
   const backend = values.postgres
     ? `postgres ${redact(values.postgres)} schema ${values["pg-schema"]}`
     : `sqlite ${values.db}, synchronous=${values.synchronous}`;

@@ -10,6 +10,14 @@ import { idempotencyKeyProblem, type NameKind, nameProblem } from "../protocol/n
 import { MAX_VALUE_BYTES } from "../protocol/types.js";
 import { fingerprint } from "./fingerprint.js";
 
+export type TxnCommand = Extract<WriteCommand, { kind: "txn" }>;
+/** Each builder's command, narrow enough for its result to be typed (see outcomes.ts). */
+export type NextVersionCommand = Extract<WriteCommand, { kind: "nextVersion" }>;
+export type PutCommand = TxnCommand & { form: "put" };
+export type DeleteCommand = TxnCommand & { form: "delete" };
+export type MultiOpCommand = TxnCommand & { form: "txn" };
+export type CompactCommand = Extract<WriteCommand, { kind: "compact" }>;
+
 export const MAX_TXN_OPS = 1000;
 
 export function checkName(kind: NameKind, name: unknown): string {
@@ -42,19 +50,19 @@ export function checkNonNegativeInt(what: string, value: unknown, min = 0): numb
   return value;
 }
 
-function withIdempotency(command: WriteCommand, idempotencyKey: string | undefined): WriteCommand {
+function withIdempotency<C extends WriteCommand>(command: C, idempotencyKey: string | undefined): C {
   if (idempotencyKey === undefined) return command;
   const problem = idempotencyKeyProblem(idempotencyKey);
   if (problem) throw new BadRequestError(problem);
   return { ...command, idempotency: { key: idempotencyKey, fingerprint: fingerprint(command) } };
 }
 
-export function nextVersionCommand(region: string, idempotencyKey?: string): WriteCommand {
+export function nextVersionCommand(region: string, idempotencyKey?: string): NextVersionCommand {
   return withIdempotency({ kind: "nextVersion", region: checkName("region", region) }, idempotencyKey);
 }
 
-function txn(form: TxnForm, region: string, ops: WriteOp[], idempotencyKey: string | undefined): WriteCommand {
-  return withIdempotency({ kind: "txn", form, region: checkName("region", region), ops }, idempotencyKey);
+function txn<F extends TxnForm>(form: F, region: string, ops: WriteOp[], idempotencyKey: string | undefined): TxnCommand & { form: F } {
+  return withIdempotency({ kind: "txn" as const, form, region: checkName("region", region), ops }, idempotencyKey);
 }
 
 export function putCommand(
@@ -64,7 +72,7 @@ export function putCommand(
   value: unknown,
   expect?: Expectation,
   idempotencyKey?: string,
-): WriteCommand {
+): PutCommand {
   const op: WriteOp = {
     op: "put",
     collection: checkName("collection", collection),
@@ -81,7 +89,7 @@ export function deleteCommand(
   key: string,
   expect?: Expectation,
   idempotencyKey?: string,
-): WriteCommand {
+): DeleteCommand {
   const op: WriteOp = { op: "delete", collection: checkName("collection", collection), key: checkName("key", key) };
   if (expect !== undefined) op.expect = checkExpectation(expect);
   return txn("delete", region, [op], idempotencyKey);
@@ -95,7 +103,7 @@ const PUT_FIELDS = new Set(["op", "collection", "key", "value", "ifVersion"]);
 const DELETE_FIELDS = new Set(["op", "collection", "key", "ifVersion"]);
 
 /** Validates a transaction body `{"ops": [...]}` as the contract defines it. */
-export function txnCommand(region: string, body: unknown, idempotencyKey?: string): WriteCommand {
+export function txnCommand(region: string, body: unknown, idempotencyKey?: string): MultiOpCommand {
   if (!isObject(body) || !Array.isArray(body.ops)) throw new BadRequestError('body must be {"ops": [...]}');
   const extra = Object.keys(body).filter((k) => k !== "ops");
   if (extra.length > 0) throw new BadRequestError(`unknown field ${JSON.stringify(extra[0])} in transaction`);
@@ -125,7 +133,7 @@ export function txnCommand(region: string, body: unknown, idempotencyKey?: strin
 }
 
 /** Validates `{"retainVersions": N}` or `{"beforeVersion": V}`. */
-export function compactCommand(region: string, body: unknown, idempotencyKey?: string): WriteCommand {
+export function compactCommand(region: string, body: unknown, idempotencyKey?: string): CompactCommand {
   if (!isObject(body)) throw new BadRequestError('body must be {"retainVersions": N} or {"beforeVersion": V}');
   const keys = Object.keys(body);
   let horizon: Horizon;
@@ -136,7 +144,7 @@ export function compactCommand(region: string, body: unknown, idempotencyKey?: s
   } else {
     throw new BadRequestError('body must be exactly one of {"retainVersions": N} or {"beforeVersion": V}');
   }
-  return withIdempotency({ kind: "compact", region: checkName("region", region), horizon }, idempotencyKey);
+  return withIdempotency({ kind: "compact" as const, region: checkName("region", region), horizon }, idempotencyKey);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,8 +3,14 @@
  * the retention age are compacted away (raising the floor, so agents whose cursor is
  * older get a reset instead of a silent gap).
  */
-import { compactCommand } from "./commands.js";
-import type { VersoStore } from "./store.js";
+import type { CompactResult } from "../protocol/types.js";
+
+/** What upkeep works on: the backend's sweeps, and compaction through the store's own write path. */
+export interface UpkeepTarget {
+  sweepIdempotency(before: number): Promise<number>;
+  tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>>;
+  compact(region: string, beforeVersion: number): Promise<CompactResult>;
+}
 
 export interface MaintenanceOptions {
   /** How long an Idempotency-Key replays its first response. Default 24 h. */
@@ -22,12 +28,12 @@ export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600_000;
 
 export class Maintenance {
   private readonly options: MaintenanceOptions;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
-    private readonly store: VersoStore,
+    private readonly target: UpkeepTarget,
     options: Partial<MaintenanceOptions>,
   ) {
     this.options = {
@@ -37,10 +43,13 @@ export class Maintenance {
       now: options.now ?? Date.now,
       log: options.log ?? (() => {}),
     };
-    if (this.options.maintenanceIntervalMs > 0) {
-      this.timer = setInterval(() => void this.runOnce(), this.options.maintenanceIntervalMs);
-      this.timer.unref();
-    }
+  }
+
+  /** Starts the timer, unless the interval is 0 (then only runOnce runs upkeep). */
+  start(): void {
+    if (this.stopped || this.timer || this.options.maintenanceIntervalMs <= 0) return;
+    this.timer = setInterval(() => void this.runOnce(), this.options.maintenanceIntervalMs);
+    this.timer.unref();
   }
 
   runOnce(): Promise<void> {
@@ -54,15 +63,15 @@ export class Maintenance {
   private async run(): Promise<void> {
     const { now, log } = this.options;
     try {
-      const swept = await this.store.storage.sweepIdempotency(now() - this.options.idempotencyRetentionMs);
+      const swept = await this.target.sweepIdempotency(now() - this.options.idempotencyRetentionMs);
       if (swept > 0) log(`swept ${swept} expired idempotency record(s)`);
       if (this.options.tombstoneRetentionMs <= 0 || this.stopped) return;
-      const horizons = await this.store.storage.tombstoneHorizons(now() - this.options.tombstoneRetentionMs);
+      const horizons = await this.target.tombstoneHorizons(now() - this.options.tombstoneRetentionMs);
       for (const { region, version } of horizons) {
         // A closing store takes no new writes: the rest waits for the next start.
         if (this.stopped) return;
-        const result = await this.store.execute(compactCommand(region, { beforeVersion: version + 1 }));
-        log(`region ${region}: purged tombstones older than retention, ${JSON.stringify(result.response)}`);
+        const result = await this.target.compact(region, version + 1);
+        log(`region ${region}: purged tombstones older than retention, ${JSON.stringify(result)}`);
       }
     } catch (error) {
       log(`maintenance failed: ${(error as Error).message}`);

@@ -1,36 +1,79 @@
 /**
  * From a stored outcome to the contract's result, or the contract's error. Replays of
- * an Idempotency-Key go through the same function, so a retry gets the first answer.
+ * an Idempotency-Key go through the same functions, so a retry gets the first answer.
+ * One interpreter per command, so each caller gets its command's result type.
  */
 
-import type { WriteCommand } from "../model/write-command.js";
+import type { TxnForm, WriteCommand } from "../model/write-command.js";
 import type { CurrentRaw, RawFailure, WriteOutcome } from "../model/write-outcome.js";
 import { IdempotencyKeyReusedError, InternalError, NotFoundError, VersionMismatchError } from "../protocol/errors.js";
 import type { CompactResult, CurrentRow, DeleteResult, NextVersionResult, PutResult, TxnFailure, TxnResult } from "../protocol/types.js";
+import type { CompactCommand, DeleteCommand, MultiOpCommand, NextVersionCommand, PutCommand, TxnCommand } from "./commands.js";
 
 export type WriteResponse = NextVersionResult | PutResult | DeleteResult | TxnResult | CompactResult;
 
+/** Turns a command's outcome into its result; throws the contract's error for a refused one. */
+export type Interpreter<C extends WriteCommand, R> = (command: C, outcome: WriteOutcome) => R;
+
+type Committed = Extract<WriteOutcome, { status: "committed" }>;
+
+export function nextVersionResult(command: NextVersionCommand, outcome: WriteOutcome): NextVersionResult {
+  const { region, version } = committed(command, outcome);
+  return { region, version };
+}
+
+export function putResult(command: PutCommand, outcome: WriteOutcome): PutResult {
+  const { region, version } = committed(command, outcome);
+  const op = command.ops[0];
+  if (!op) throw new InternalError("put without op");
+  return { region, collection: op.collection, key: op.key, version };
+}
+
+export function deleteResult(command: DeleteCommand, outcome: WriteOutcome): DeleteResult {
+  return { version: committed(command, outcome).version };
+}
+
+export function txnResult(command: MultiOpCommand, outcome: WriteOutcome): TxnResult {
+  return { version: committed(command, outcome).version };
+}
+
+export function compactResult(command: CompactCommand, outcome: WriteOutcome): CompactResult {
+  if (outcome.status !== "compacted") throw refusal(command, outcome);
+  return { floor: outcome.floor, purged: outcome.purged };
+}
+
+/** Any command, for callers that handle every kind alike (the HTTP routes). */
 export function interpret(command: WriteCommand, outcome: WriteOutcome): WriteResponse {
-  switch (outcome.status) {
-    case "idempotency_key_reused":
-      throw new IdempotencyKeyReusedError();
-    case "compacted":
-      return { floor: outcome.floor, purged: outcome.purged };
-    case "failed":
-      throw failureError(command, outcome.failures);
-    case "committed":
-      if (command.kind === "nextVersion") return { region: outcome.region, version: outcome.version };
-      if (command.kind === "txn" && command.form === "put") {
-        const op = command.ops[0];
-        if (!op) throw new InternalError("put without op");
-        return { region: outcome.region, collection: op.collection, key: op.key, version: outcome.version };
-      }
-      return { version: outcome.version };
-  }
+  if (command.kind === "nextVersion") return nextVersionResult(command, outcome);
+  if (command.kind === "compact") return compactResult(command, outcome);
+  if (phrasedAs(command, "put")) return putResult(command, outcome);
+  if (phrasedAs(command, "delete")) return deleteResult(command, outcome);
+  if (phrasedAs(command, "txn")) return txnResult(command, outcome);
+  throw new InternalError(`a transaction phrased as ${JSON.stringify(command.form)}`);
+}
+
+function phrasedAs<F extends TxnForm>(command: TxnCommand, form: F): command is TxnCommand & { form: F } {
+  return command.form === form;
 }
 
 export function toCurrent(raw: CurrentRaw | null): CurrentRow {
   return raw === null ? null : { version: raw.version, value: JSON.parse(raw.valueJson) };
+}
+
+function committed(command: WriteCommand, outcome: WriteOutcome): Committed {
+  if (outcome.status !== "committed") throw refusal(command, outcome);
+  return outcome;
+}
+
+function refusal(command: WriteCommand, outcome: WriteOutcome): Error {
+  switch (outcome.status) {
+    case "idempotency_key_reused":
+      return new IdempotencyKeyReusedError();
+    case "failed":
+      return failureError(command, outcome.failures);
+    default:
+      return new InternalError(`a ${command.kind} command ended ${outcome.status}`);
+  }
 }
 
 function failureError(command: WriteCommand, failures: RawFailure[]): Error {

@@ -8,7 +8,14 @@
 
 import type { RawPage } from "../model/raw-page.js";
 import type { FeedPosition } from "../protocol/feed-position.js";
-import type { VersoStore } from "./store.js";
+import type { ChangesOptions } from "./read-options.js";
+
+/** Where shared reads come from: the store's raw feed, its heads and its commit notifications. */
+export interface FeedSource {
+  changesRaw(region: string, options: ChangesOptions): Promise<RawPage>;
+  head(region: string): Promise<number>;
+  onCommit(listener: (region: string) => void): () => void;
+}
 
 /** How pages are cut, besides the position: part of what makes two reads the same. */
 export interface PageShape {
@@ -30,8 +37,8 @@ export class SharedFeed {
   private readonly unsubscribe: () => void;
   private clearing = false;
 
-  constructor(private readonly store: VersoStore) {
-    this.unsubscribe = store.storage.onCommit((region) => {
+  constructor(private readonly source: FeedSource) {
+    this.unsubscribe = source.onCommit((region) => {
       const reads = this.regions.get(region);
       if (!reads) return;
       reads.pages.clear();
@@ -40,7 +47,7 @@ export class SharedFeed {
     });
   }
 
-  /** One page of changes, as `store.changesRaw` would answer (no wait). */
+  /** One page of changes, as `changesRaw` would answer (no wait). */
   changes(region: string, position: FeedPosition, shape: PageShape = {}): Promise<RawPage> {
     const reads = this.reads(region);
     const { since, epoch, resetHead } = position;
@@ -50,7 +57,7 @@ export class SharedFeed {
     let page = reads.pages.get(key);
     if (!page) {
       const generation = reads.generation;
-      page = this.store.changesRaw(region, {
+      page = this.source.changesRaw(region, {
         ...(since !== undefined && { since }),
         ...(epoch && { epoch }),
         ...(resetHead !== undefined && { resetHead }),
@@ -72,7 +79,7 @@ export class SharedFeed {
   /** The region's head version. */
   head(region: string): Promise<number> {
     const reads = this.reads(region);
-    reads.head ??= this.store.getVersion(region).then((r) => r.version);
+    reads.head ??= this.source.head(region);
     return reads.head;
   }
 

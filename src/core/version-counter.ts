@@ -15,7 +15,7 @@ export interface VersionCounter {
 }
 
 /** The counter over verso's store: NextVersion consumes a version with no row change. */
-export function storeVersionCounter(store: VersoStore): VersionCounter {
+export function storeVersionCounter(store: Pick<VersoStore, "nextVersion" | "getVersion">): VersionCounter {
   return {
     async next(region, idempotencyKey) {
       const result = await store.nextVersion(region, idempotencyKey === undefined ? {} : { idempotencyKey });

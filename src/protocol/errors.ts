@@ -46,12 +46,6 @@ export class VersoError extends Error {
    */
   declare readonly idempotencyKey?: string;
 
-  /**
-   * Set by the server when this error is the stored first answer of an Idempotency-Key,
-   * replayed for a retry: the response then says so, as a replayed success does.
-   */
-  declare readonly replayed?: boolean;
-
   constructor(
     readonly code: ErrorCode,
     message: string,

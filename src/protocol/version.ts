@@ -10,8 +10,9 @@ export const PROTOCOL_HISTORY = [
   },
 ] as const;
 
-export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 2;
+const SPOKEN = PROTOCOL_HISTORY.map((entry) => entry.version);
+export const PROTOCOL_MIN = Math.min(...SPOKEN);
+export const PROTOCOL_MAX = Math.max(...SPOKEN);
 export const PROTOCOL_HEADER = "verso-protocol";
 
 /** The first protocol in which a reader continues paginated resets with `resetHead`. */

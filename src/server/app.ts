@@ -4,12 +4,14 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { VersoStore } from "../core/store.js";
-import { BadRequestError, UnsupportedProtocolVersionError, VersoError } from "../protocol/errors.js";
+import { internalsOf } from "../core/store-internals.js";
+import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
 import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
-import { type Auth, installAuth } from "./auth.js";
-import { errorResponse } from "./error-mapping.js";
+import { installAuth } from "./auth.js";
+import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
 import { header, requestProtocol } from "./headers.js";
+import type { RouteContext } from "./route-context.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
@@ -39,34 +41,20 @@ export interface AppOptions {
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
-export interface RouteContext {
-  store: VersoStore;
-  maxRequestBytes: number;
-  log: (line: string) => void;
-  auth: Auth;
-  tokens: TokenStorage | undefined;
-  now: () => number;
-  heartbeatMs: number;
-  watchBufferBytes: number;
-}
-
 export function buildApp(options: AppOptions): FastifyInstance {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
     // Requests that reach a stopping server on an open connection are still served: the
-    // store closes only after the listener has drained, and the contract has no 503 body.
+    // store stays open until its owner closes it, and the contract has no 503 body.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 1024 },
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
-      const { status, body } = errorResponse(error, log);
-      void (reply as FastifyReply)
-        .header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)))
-        .status(status)
-        .send(body);
+      const answered = (reply as FastifyReply).header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
+      sendError(answered, errorResponse(error, log));
     },
   });
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
@@ -81,9 +69,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
       });
     }
   });
-  const tokens = options.tokens ?? options.store.storage.tokens?.();
+  const internals = internalsOf(options.store);
+  const tokens = options.tokens ?? internals.tokens();
+  // Stopping ends long-polls and min-version waits at once, so closing does not wait on them.
+  const stopping = new AbortController();
+  app.addHook("preClose", async () => stopping.abort());
   const context: RouteContext = {
     store: options.store,
+    internals,
+    stopping: stopping.signal,
     maxRequestBytes: options.maxRequestBytes ?? 16 * 1024 * 1024,
     log,
     tokens,
@@ -106,14 +100,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof VersoError && error.replayed) reply.header("idempotency-replayed", "true");
-    const { status, body } = errorResponse(error, log);
-    void reply.status(status).send(body);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: "not_found", message: `no route for ${request.method} ${request.url.split("?")[0]}` } });
-  });
+  app.setErrorHandler((error, _request, reply) => sendError(reply, errorResponse(error, log)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
 
   healthRoutes(app, context);
   regionRoutes(app, context);
@@ -123,6 +111,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   tokenRoutes(app, context);
   watchRoutes(app, context);
   return app;
+}
+
+function sendError(reply: FastifyReply, { status, body, headers }: ErrorResponse): void {
+  void reply.headers(headers).status(status).send(body);
 }
 
 /** The response speaks the protocol the request asked for; a refusal speaks the newest. */

@@ -1,11 +1,22 @@
 /**
  * The one place where errors become HTTP responses. Contract errors carry their own
  * code and status; framework errors are translated to the contract's codes; anything
- * else is an `internal` 500 whose details go to the log, not to the client.
+ * else is an `internal` 500 whose details go to the log, not to the client. A refusal
+ * replayed for an Idempotency-Key says so in a header, as a replayed success does.
  */
+import { ReplayedRefusal } from "../core/replayed-refusal.js";
 import { BadRequestError, type ErrorBody, InternalError, NotFoundError, PayloadTooLargeError, VersoError } from "../protocol/errors.js";
 
+export const IDEMPOTENCY_REPLAYED_HEADER = "idempotency-replayed";
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
 export function toVersoError(error: unknown, log: (line: string) => void): VersoError {
+  if (error instanceof ReplayedRefusal) return error.refusal;
   if (error instanceof VersoError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new PayloadTooLargeError("request body is larger than the limit");
@@ -16,7 +27,14 @@ export function toVersoError(error: unknown, log: (line: string) => void): Verso
   return new InternalError();
 }
 
-export function errorResponse(error: unknown, log: (line: string) => void): { status: number; body: ErrorBody } {
+export function errorResponse(error: unknown, log: (line: string) => void): ErrorResponse {
   const verso = toVersoError(error, log);
-  return { status: verso.status, body: verso.toBody() };
+  const headers: Record<string, string> = error instanceof ReplayedRefusal ? { [IDEMPOTENCY_REPLAYED_HEADER]: "true" } : {};
+  return { status: verso.status, body: verso.toBody(), headers };
+}
+
+/** A request no route matches. */
+export function routeNotFound(method: string, url: string): ErrorResponse {
+  const path = url.split("?")[0];
+  return { status: 404, body: new NotFoundError(`no route for ${method} ${path}`).toBody(), headers: {} };
 }

@@ -1,7 +1,8 @@
 /**
- * Runs the HTTP server until a signal: SIGTERM/SIGINT stop accepting connections,
- * release long-polls, let in-flight requests finish, then close storage. Writes are
- * acknowledged only after their commit, so a kill -9 loses nothing acknowledged.
+ * Runs the HTTP server over a store it is given: stopping releases long-polls and watch
+ * streams and lets in-flight requests finish; the store stays open for whoever opened
+ * it to close. Writes are acknowledged only after their commit, so a kill -9 loses
+ * nothing acknowledged.
  */
 import type { FastifyInstance } from "fastify";
 import type { VersoStore } from "../core/store.js";
@@ -29,7 +30,7 @@ export interface ServeOptions {
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
-  /** Graceful stop: in-flight requests finish, then storage closes. */
+  /** Graceful stop: in-flight requests finish; the store is left open. */
   stop: () => Promise<void>;
 }
 
@@ -62,9 +63,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      // Waiting readers are answered and watch streams end first, so closing the
-      // listener does not wait on them.
-      options.store.notifier.close();
+      // Waiting readers are answered and watch streams end as the app begins to close
+      // (see app.ts and the watch routes), so closing the listener does not wait on them.
       closing = true;
       // A response already on its way when stop() began is not marked; its connection
       // is dropped right after it instead of idling.
@@ -72,21 +72,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const closed = app.close();
       spares.closeAll();
       await closed;
-      await options.store.close();
     })();
     return stopping;
   };
   return { app, url, stop };
 }
 
-/** Stops the server gracefully on SIGTERM or SIGINT; a second signal exits at once. */
-export function stopOnSignals(server: RunningServer, log: (line: string) => void): void {
+/**
+ * Runs `stop` (the server's, then whatever its owner must release) on SIGTERM or
+ * SIGINT, then exits; a second signal exits at once.
+ */
+export function stopOnSignals(stop: () => Promise<void>, log: (line: string) => void): void {
   let received = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) process.exit(1);
     received = true;
     log(`${signal}: finishing in-flight requests, then stopping`);
-    server.stop().then(
+    stop().then(
       () => {
         log("stopped");
         process.exit(0);

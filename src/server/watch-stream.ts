@@ -12,15 +12,16 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import type { HeadNotifier } from "../core/head-notifier.js";
 import type { PageShape, SharedFeed } from "../core/shared-feed.js";
-import type { VersoStore } from "../core/store.js";
 import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import { eventId, sseEvent } from "./sse.js";
 
 export interface WatchStreamOptions {
-  store: VersoStore;
+  /** The store's head notifier: commits wake the stream, and its closing ends it. */
+  notifier: HeadNotifier;
   /** Reads shared with the other watchers of this server. */
   feed: SharedFeed;
   region: string;
@@ -64,35 +65,40 @@ export class WatchStream {
   /** Fires when the stream must end, whatever the reason; every wait listens to it. */
   private readonly ending = new AbortController();
   private endReason: StreamEnd | undefined;
-  readonly done: Promise<StreamEnd>;
+  private running: Promise<StreamEnd> | undefined;
+
+  constructor(private readonly options: WatchStreamOptions) {}
 
   /**
-   * `first` is the page already read for the request at `start` (read before the
-   * response was committed, so that bad input could still get a 4xx).
+   * Streams until the stream ends, which the result tells. `first` is the page already
+   * read for the request at `position` (read before the response was committed, so that
+   * bad input could still get a 4xx).
    */
-  constructor(
-    private readonly options: WatchStreamOptions,
-    first: RawPage,
-    start: FeedPosition,
-  ) {
-    const { response } = options;
+  start(first: RawPage, position: FeedPosition): Promise<StreamEnd> {
+    if (this.running) return this.running;
+    const { response, log, region } = this.options;
     response.once("close", () => this.end("client-gone"));
     response.on("error", () => this.end("client-gone"));
     // The client may have left while the first page was being read.
     if (response.destroyed) this.end("client-gone");
-    this.done = this.run(first, start).then(
+    this.running = this.run(first, position).then(
       () => this.finish(),
       (error: unknown) => {
-        if (this.endReason === undefined) options.log(`watch ${options.region}: ${(error as Error)?.stack ?? String(error)}`);
+        if (this.endReason === undefined) log(`watch ${region}: ${(error as Error)?.stack ?? String(error)}`);
         this.end("failed");
         return this.finish();
       },
     );
+    return this.running;
   }
 
-  /** Ends the stream cleanly (server stop): the consumer sees the response end and may resume elsewhere. */
-  stop(): void {
+  /**
+   * Ends the stream cleanly (server stop): the consumer sees the response end and may
+   * resume elsewhere. Resolves once it has ended (at once for a stream never started).
+   */
+  async stop(): Promise<void> {
     this.end("stopped");
+    await this.running;
   }
 
   private end(reason: StreamEnd): void {
@@ -102,7 +108,7 @@ export class WatchStream {
   }
 
   private get ended(): boolean {
-    return this.endReason !== undefined || this.options.store.notifier.isClosed;
+    return this.endReason !== undefined || this.options.notifier.isClosed;
   }
 
   private finish(): StreamEnd {
@@ -154,8 +160,8 @@ export class WatchStream {
 
   /** Resolves true once the region's head reaches `target`; false after a heartbeat interval or on abort. */
   private waitForHead(target: number, signal: AbortSignal): Promise<boolean> {
-    const { store, feed, region, heartbeatMs } = this.options;
-    return store.notifier.waitFor(region, target, heartbeatMs, () => feed.head(region), signal);
+    const { notifier, feed, region, heartbeatMs } = this.options;
+    return notifier.waitFor(region, target, heartbeatMs, () => feed.head(region), signal);
   }
 
   private progress(head: number): boolean {

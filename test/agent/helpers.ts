@@ -17,7 +17,11 @@ export interface TestServer {
 export async function startTestServer(dbPath: string, port = 0): Promise<TestServer> {
   const store = await openStore({ path: dbPath, maintenanceIntervalMs: 0, synchronous: "normal" });
   const server = await startServer({ store, port, log: () => {} });
-  return { store, server, url: server.url, stop: () => server.stop() };
+  const stop = async () => {
+    await server.stop();
+    await store.close();
+  };
+  return { store, server, url: server.url, stop };
 }
 
 export function tempDir(t: { after: (fn: () => void) => void }): string {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { VersoStore } from "../../src/core/store.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import { serializePage } from "../../src/model/page-json.js";
 
 export interface SseTestServer {
@@ -47,7 +48,7 @@ export async function startSseServer(store: VersoStore, options: { limit?: numbe
     while (!closed.signal.aborted && !response.destroyed) {
       // A closed store answers waits at once: yield to I/O so this loop can never starve it.
       await new Promise((resolve) => setImmediate(resolve));
-      const page = await store.changesRaw(region, {
+      const page = await internalsOf(store).changesRaw(region, {
         ...(since !== undefined && { since, waitMs: options.idleMs ?? 500 }),
         ...(epoch !== undefined && { epoch }),
         ...(resetHead !== undefined && { resetHead }),

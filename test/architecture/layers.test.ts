@@ -36,8 +36,8 @@ const BELOW: Record<string, readonly string[]> = {
   agent: ["protocol", "model", "retry", "sqlite", "client"],
   restate: ["protocol", "model", "retry", "sqlite", "core"],
   top: ["protocol", "model", "retry", "sqlite", "storage", "storage/sqlite", "storage/postgres", "core", "server", "client", "agent"],
-  // The two tools at the top wire engines as open-store does.
-  checker: ["protocol", "model", "retry", "storage", "storage/sqlite", "storage/postgres", "core", "server", "client", "top"],
+  // The command line wires engines as open-store does; the checker uses the public entries.
+  checker: ["protocol", "model", "retry", "core", "server", "client", "top"],
   cli: [
     ...["protocol", "model", "retry", "sqlite", "storage", "storage/sqlite", "storage/postgres", "core", "server"],
     ...["client", "agent", "restate", "checker", "top"],

@@ -31,7 +31,10 @@ describe("verso token", () => {
     store = await openStore({ path: ":memory:", maintenanceIntervalMs: 0 });
     server = await startServer({ store, host: "127.0.0.1", port: 0, adminToken: ADMIN_TOKEN, log: () => {} });
   });
-  after(() => server.stop());
+  after(async () => {
+    await server.stop();
+    await store.close();
+  });
 
   it("creates, lists and revokes tokens with the admin token", { timeout: 60_000 }, async () => {
     const env = { VERSO_TOKEN: ADMIN_TOKEN, VERSO_SERVER: server.url };

@@ -7,6 +7,7 @@ import { serveCommand } from "../../src/cli/serve-command.js";
 import { UsageError } from "../../src/cli/usage-error.js";
 import { VersoClient } from "../../src/client/http-client.js";
 import type { VersoStore } from "../../src/core/store.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import { openStore } from "../../src/open-store.js";
 import { UnauthorizedError } from "../../src/protocol/errors.js";
 import { UnauthenticatedBindError } from "../../src/server/bind-policy.js";
@@ -66,7 +67,10 @@ describe("a running server with auth", () => {
     server = await startServer({ store, host: "127.0.0.1", port: 0, adminToken: ADMIN_TOKEN, log: () => {} });
     admin = new VersoClient({ server: server.url, token: ADMIN_TOKEN });
   });
-  after(() => server.stop());
+  after(async () => {
+    await server.stop();
+    await store.close();
+  });
 
   it("manages tokens through VersoClient", async () => {
     const created = await admin.createToken({ regions: ["r1"], role: "write", name: "deployer" });
@@ -86,13 +90,13 @@ describe("a running server with auth", () => {
   it("ends a revoked token's open long-poll at once; the reader's retry gets 401", { timeout: 15_000 }, async () => {
     const created = await admin.createToken({ regions: ["r2"], role: "read" });
     const reader = new VersoClient({ server: server.url, token: created.token, backoffMs: 1 });
-    const waiting = store.notifier.waiting;
+    const waiting = internalsOf(store).notifier.waiting;
     const poll = reader.changes("r2", { since: 0, waitMs: 60_000 });
     const outcome = poll.then(
       () => "answered",
       (error: unknown) => error,
     );
-    await until(() => store.notifier.waiting > waiting, "the long-poll to wait");
+    await until(() => internalsOf(store).notifier.waiting > waiting, "the long-poll to wait");
     const started = Date.now();
     await admin.revokeToken(created.id);
     const error = await outcome;

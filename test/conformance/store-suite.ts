@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { WriteCommand } from "../../src/model/write-command.js";
 import { IdempotencyKeyReusedError, NotFoundError, VersionMismatchError } from "../../src/protocol/errors.js";
 import type { Storage } from "../../src/storage/storage.js";
@@ -138,7 +139,7 @@ export function describeStore(open: OpenBackend): void {
         ]);
         assert.deepEqual(await store.compact("r", { retainVersions: 0 }), { floor: 7, purged: 2 });
         const read = (since: number | undefined, epoch: string | undefined, limit: number) =>
-          store.changesRaw("r", { limit, ...(since !== undefined && { since }), ...(epoch !== undefined && { epoch }) });
+          internalsOf(store).changesRaw("r", { limit, ...(since !== undefined && { since }), ...(epoch !== undefined && { epoch }) });
         for (const limit of [1, 2, 1000]) {
           for (const since of [undefined, 0, 5]) {
             const reader = await follow(read, { state: new Map(), ...(since !== undefined && { since }) }, limit);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { Page, RowList } from "../../src/protocol/types.js";
 import { assertError, call, del, type Harness, harness, put, regionOf, regionUrl, rowsUrl, until } from "./helpers.js";
 
@@ -303,7 +304,7 @@ describe("GET /v1/regions/{r}/changes?waitMs: long-poll", () => {
   it("is woken by a commit and answers with it, long before waitMs", { timeout: 10_000 }, async () => {
     const started = Date.now();
     const pending = call<Page>(h.app, "GET", changes(`?since=${head}&waitMs=60000`));
-    await until(() => h.store.notifier.waiting === 1, "the long-poll waits");
+    await until(() => internalsOf(h.store).notifier.waiting === 1, "the long-poll waits");
     const version = await put(h.app, R, "c", "b", "new");
     const res = await pending;
     assert.equal(res.status, 200);
@@ -314,17 +315,17 @@ describe("GET /v1/regions/{r}/changes?waitMs: long-poll", () => {
 
   it("is not woken by a commit in another region", { timeout: 10_000 }, async () => {
     const pending = call<Page>(h.app, "GET", changes(`?since=${head}&waitMs=60000`));
-    await until(() => h.store.notifier.waiting === 1, "the long-poll waits");
+    await until(() => internalsOf(h.store).notifier.waiting === 1, "the long-poll waits");
     await put(h.app, "elsewhere", "c", "a", 1);
     // Commit notifications are delivered before the write is answered.
-    assert.equal(h.store.notifier.waiting, 1, "still waiting after another region's commit");
+    assert.equal(internalsOf(h.store).notifier.waiting, 1, "still waiting after another region's commit");
     const version = await put(h.app, R, "c", "b", 2);
     assert.equal((await pending).body.cursor, version);
   });
 
   it("a version taken without row changes ends the wait with an empty page at the new cursor", { timeout: 10_000 }, async () => {
     const pending = call<Page>(h.app, "GET", changes(`?since=${head}&waitMs=60000`));
-    await until(() => h.store.notifier.waiting === 1, "the long-poll waits");
+    await until(() => internalsOf(h.store).notifier.waiting === 1, "the long-poll waits");
     await call(h.app, "POST", `${regionUrl(R)}/next-version`);
     const res = await pending;
     assert.deepEqual(res.body.ops, []);
@@ -349,6 +350,6 @@ describe("GET /v1/regions/{r}/changes?waitMs: long-poll", () => {
     assert.deepEqual(res.body.ops, []);
     assert.equal(res.body.cursor, head);
     assert.equal(res.body.more, false);
-    assert.equal(h.store.notifier.waiting, 0, "the waiter is gone");
+    assert.equal(internalsOf(h.store).notifier.waiting, 0, "the waiter is gone");
   });
 });

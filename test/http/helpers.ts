@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import type { VersoStore } from "../../src/core/store.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import { type OpenStoreOptions, openStore } from "../../src/open-store.js";
 import type { ErrorCode } from "../../src/protocol/errors.js";
 import type { Region } from "../../src/protocol/types.js";
@@ -132,7 +133,7 @@ export async function assertUnchanged<T>(app: FastifyInstance, action: () => Pro
 /** Records the size of every batch the store hands to storage (to see group commit at work). */
 export function recordBatches(store: VersoStore): number[] {
   const sizes: number[] = [];
-  const storage = store.storage;
+  const storage = internalsOf(store).storage;
   const write = storage.write.bind(storage);
   storage.write = (batch) => {
     sizes.push(batch.length);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { internalsOf } from "../../src/core/store-internals.js";
 import { assertError, call, type Harness, harness, put, rowUrl, until } from "./helpers.js";
 
 const R = "barrier";
@@ -28,12 +29,12 @@ describe("GET …/rows/{k}?minVersion=N&timeoutMs=T: read-your-writes barrier", 
     assert.ok(Date.now() - started >= 45, "waited about timeoutMs");
     // minVersion and version are extra fields the contract leaves open: what was asked, what there is.
     assertError(res, 504, "consistency_timeout", { minVersion: head + 5, version: head });
-    assert.equal(h.store.notifier.waiting, 0, "the waiter is gone");
+    assert.equal(internalsOf(h.store).notifier.waiting, 0, "the waiter is gone");
   });
 
   it("succeeds when a write lands during the wait, and reads that write", { timeout: 10_000 }, async () => {
     const pending = call(h.app, "GET", url(`?minVersion=${head + 1}&timeoutMs=60000`));
-    await until(() => h.store.notifier.waiting === 1, "the read waits");
+    await until(() => internalsOf(h.store).notifier.waiting === 1, "the read waits");
     const version = await put(h.app, R, "c", "k", "second");
     const res = await pending;
     assert.equal(res.status, 200);
@@ -43,7 +44,7 @@ describe("GET …/rows/{k}?minVersion=N&timeoutMs=T: read-your-writes barrier", 
 
   it("a write to another key moves the head too; the barrier is per region", { timeout: 10_000 }, async () => {
     const pending = call(h.app, "GET", url(`?minVersion=${head + 1}&timeoutMs=60000`));
-    await until(() => h.store.notifier.waiting === 1, "the read waits");
+    await until(() => internalsOf(h.store).notifier.waiting === 1, "the read waits");
     await put(h.app, R, "other", "x", 1);
     const res = await pending;
     assert.equal(res.status, 200);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ApiNode, startNodes, stopNodes } from "../../src/checker/nodes.js";
 import { VersoClient } from "../../src/client/http-client.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import { IdempotencyKeyReusedError } from "../../src/protocol/errors.js";
 import { until } from "../support/until.js";
 import { dropSchema, PG_URL, randomSchema, SKIP_POSTGRES } from "./pg-env.js";
@@ -28,7 +29,7 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
     const { version } = await b.put("poll", "c", "first", 1);
     const started = Date.now();
     const polling = a.changes("poll", { since: version, waitMs: 20_000 });
-    await until(() => nodes[0]!.store.notifier.waiting === 1, "the long-poll to wait on node A");
+    await until(() => internalsOf(nodes[0]!.store).notifier.waiting === 1, "the long-poll to wait on node A");
     await b.put("poll", "c", "second", 2);
     const page = await polling;
     assert.deepEqual(
@@ -42,7 +43,7 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
   it("wakes a min-version read on node A with a commit made through node B", async () => {
     const { version } = await b.put("barrier", "c", "k", "old");
     const reading = a.get("barrier", "c", "k", { minVersion: version + 1, timeoutMs: 20_000 });
-    await until(() => nodes[0]!.store.notifier.waiting === 1, "the read to wait on node A");
+    await until(() => internalsOf(nodes[0]!.store).notifier.waiting === 1, "the read to wait on node A");
     await b.put("barrier", "c", "k", "new");
     assert.deepEqual(await reading, { key: "k", version: version + 1, value: "new" });
   });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { VersoStore } from "../../src/core/store.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { RawPage } from "../../src/model/raw-page.js";
 import { entries, follow, type ReadPage, type State } from "../support/replica.js";
 import type { RegionModel } from "./model.js";
@@ -34,7 +35,7 @@ export function checkPage(page: RawPage, since: number | undefined, limit: numbe
 /** A reader of `name` that checks every page it gets. */
 export function checkedReader(store: VersoStore, name: string, region: RegionModel): ReadPage {
   return async (since, epoch, limit) => {
-    const page = await store.changesRaw(name, {
+    const page = await internalsOf(store).changesRaw(name, {
       limit,
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),

@@ -16,4 +16,5 @@ it("stop() does not wait for a connection that never sent a request", { timeout:
   await server.stop();
   await closed;
   assert.ok(Date.now() - started < 5_000, `stop took ${Date.now() - started} ms`);
+  await store.close();
 });

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { SharedFeed } from "../../src/core/shared-feed.js";
 import { VersoStore } from "../../src/core/store.js";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { Page } from "../../src/protocol/types.js";
 import { startServer } from "../../src/server/serve.js";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
@@ -32,7 +33,7 @@ async function countingStore(): Promise<{ store: VersoStore; reads: { changes: n
 describe("SharedFeed", () => {
   it("serves identical reads of one turn from one storage read", async () => {
     const { store, reads } = await countingStore();
-    const feed = new SharedFeed(store);
+    const feed = new SharedFeed(internalsOf(store).feedSource);
     try {
       await store.put("r", "c", "k", 1);
       await nextTurn();
@@ -56,7 +57,7 @@ describe("SharedFeed", () => {
 
   it("never serves a page or head older than a commit it has seen", async () => {
     const { store, reads } = await countingStore();
-    const feed = new SharedFeed(store);
+    const feed = new SharedFeed(internalsOf(store).feedSource);
     try {
       await store.put("r", "c", "a", 1);
       // Within one turn: read, commit, read again. better-sqlite3 commits synchronously,
@@ -66,7 +67,7 @@ describe("SharedFeed", () => {
       const regionReads = reads.region;
       assert.equal(await feed.head("r"), 1);
       assert.equal(reads.region, regionReads, "the head came with the page");
-      await store.storage.write([
+      await internalsOf(store).storage.write([
         { kind: "txn", form: "put", region: "r", ops: [{ op: "put", collection: "c", key: "b", valueJson: "2" }] },
       ]);
       const after = await feed.changes("r", { since: 0 });
@@ -89,7 +90,7 @@ describe("watch fan-out", () => {
       await store.put("fan", "c", "k", 0);
       for (let i = 0; i < 20; i++) readers.push(await SseReader.open(watchUrl(server.url, "fan", { since: 1 })));
       for (const reader of readers) await reader.nextOf("progress");
-      await until(() => store.notifier.waiting === readers.length, "every watcher to wait");
+      await until(() => internalsOf(store).notifier.waiting === readers.length, "every watcher to wait");
       reads.changes = 0;
       const { version } = await store.put("fan", "c", "k", 1);
       for (const reader of readers) assert.equal((JSON.parse((await reader.nextOf("changes")).data) as Page).cursor, version);
@@ -97,6 +98,7 @@ describe("watch fan-out", () => {
     } finally {
       for (const reader of readers) reader.close();
       await server.stop();
+      await store.close();
     }
   });
 });

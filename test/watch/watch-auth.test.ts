@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { CreatedToken } from "../../src/protocol/tokens.js";
 import { SseReader } from "./sse-reader.js";
 import { startTestServer, until, watchUrl } from "./watch-server.js";
@@ -30,7 +31,7 @@ describe("watch: authentication", () => {
       assert.equal(revoked.status, 200);
       // The stream ends (the test's timeout fails it otherwise) and its wait is released.
       await reader.ended;
-      await until(() => t.store.notifier.waiting === 0, "the revoked reader to stop waiting for commits");
+      await until(() => internalsOf(t.store).notifier.waiting === 0, "the revoked reader to stop waiting for commits");
       assert.equal((await fetch(watchUrl(t.url, "eu"), { headers: bearer })).status, 401);
     } finally {
       await t.close();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { internalsOf } from "../../src/core/store-internals.js";
 import type { Page } from "../../src/protocol/types.js";
 import { SseReader } from "./sse-reader.js";
 import { startTestServer, until, watchUrl } from "./watch-server.js";
@@ -53,7 +54,7 @@ describe("watch: heartbeats and lifecycle", () => {
       await reader.nextOf("changes");
       await t.server.app.close();
       assert.equal(await reader.ended, "end");
-      assert.equal(t.store.notifier.waiting, 0);
+      assert.equal(internalsOf(t.store).notifier.waiting, 0);
     } finally {
       await t.close();
     }
@@ -64,14 +65,14 @@ describe("watch: heartbeats and lifecycle", () => {
     try {
       const readers = await Promise.all([1, 2].map(() => SseReader.open(watchUrl(t.url, "gone"))));
       for (const reader of readers) await reader.nextOf("changes");
-      await until(() => t.store.notifier.waiting === 2, "both watchers to wait for commits");
+      await until(() => internalsOf(t.store).notifier.waiting === 2, "both watchers to wait for commits");
       readers[0]!.close();
-      await until(() => t.store.notifier.waiting === 1, "the closed watcher to stop waiting");
+      await until(() => internalsOf(t.store).notifier.waiting === 1, "the closed watcher to stop waiting");
       await t.store.put("gone", "c", "k", 1);
       const page = JSON.parse((await readers[1]!.nextOf("changes")).data) as Page;
       assert.equal(page.cursor, 1, "the remaining watcher is unaffected");
       readers[1]!.close();
-      await until(() => t.store.notifier.waiting === 0, "no watcher left waiting");
+      await until(() => internalsOf(t.store).notifier.waiting === 0, "no watcher left waiting");
     } finally {
       await t.close();
     }

@@ -67,6 +67,7 @@ describe("watch: a reset that spans pages", () => {
       assert.equal(keysOf([first]).length, 5, "the reset's first page is cut at the limit");
     } finally {
       await server.stop();
+      await store.close();
     }
   });
 
@@ -89,6 +90,7 @@ describe("watch: a reset that spans pages", () => {
       stale.close();
     } finally {
       await server.stop();
+      await store.close();
     }
   });
 });
@@ -125,6 +127,7 @@ describe("watch: resets after compaction, by protocol", () => {
       assert.equal(rest.at(-1)?.cursor, 21);
     } finally {
       await server.stop();
+      await store.close();
     }
   });
 
@@ -148,6 +151,7 @@ describe("watch: resets after compaction, by protocol", () => {
       assert.equal(first.lastEventId, `${epoch}:20`);
     } finally {
       await server.stop();
+      await store.close();
     }
   });
 });

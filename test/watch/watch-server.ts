@@ -45,6 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logs,
     close: async () => {
       await server.stop();
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -2,25 +2,25 @@ import type { FastifyInstance } from "fastify";
 import { serializePage } from "../../model/page-json.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
-import type { RouteContext } from "../app.js";
 import { intParam, requestProtocol, stringParam } from "../headers.js";
+import type { RouteContext } from "../route-context.js";
 import type { Query, RegionParams } from "./params.js";
 
-export function changesRoutes(app: FastifyInstance, { store }: RouteContext): void {
+export function changesRoutes(app: FastifyInstance, { internals, stopping }: RouteContext): void {
   app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/changes", async (request, reply) => {
     const since = intParam(request.query, "since");
     const epoch = stringParam(request.query, "epoch");
     const limit = intParam(request.query, "limit");
     const waitMs = intParam(request.query, "waitMs");
     const resetHead = intParam(request.query, "resetHead");
-    const page = await store.changesRaw(request.params.region, {
+    const page = await internals.changesRaw(request.params.region, {
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),
       ...(limit !== undefined && { limit }),
       ...(waitMs !== undefined && { waitMs }),
       ...(resetHead !== undefined && { resetHead }),
       resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
-      signal: abortOnClose(reply.raw),
+      signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     reply.type("application/json").header("cache-control", "no-store");
     return serializePage(page);

@@ -3,14 +3,14 @@ import { deleteCommand, putCommand } from "../../core/commands.js";
 import { BadRequestError } from "../../protocol/errors.js";
 import { MAX_VALUE_BYTES } from "../../protocol/types.js";
 import { abortOnClose } from "../abort-on-close.js";
-import type { RouteContext } from "../app.js";
 import { etag, expectationFrom, header, intParam, stringParam } from "../headers.js";
+import type { RouteContext } from "../route-context.js";
 import type { CollectionParams, Query, RowParams } from "./params.js";
 import { sendWrite } from "./send-write.js";
 
 const ROW = "/v1/regions/:region/collections/:collection/rows/:key";
 
-export function rowRoutes(app: FastifyInstance, { store, auth }: RouteContext): void {
+export function rowRoutes(app: FastifyInstance, { internals, auth, stopping }: RouteContext): void {
   app.put<{ Params: RowParams }>(ROW, { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
     const { region, collection, key } = request.params;
     if (request.body === undefined) throw new BadRequestError("the request body must be the row's JSON value");
@@ -22,24 +22,24 @@ export function rowRoutes(app: FastifyInstance, { store, auth }: RouteContext): 
       expectationFrom(request.headers),
       header(request.headers, "idempotency-key"),
     );
-    return sendWrite(reply, await store.execute(auth.scoped(request, command)), true);
+    return sendWrite(reply, await internals.execute(auth.scoped(request, command)), true);
   });
 
   app.delete<{ Params: RowParams }>(ROW, async (request, reply) => {
     const { region, collection, key } = request.params;
     if (header(request.headers, "if-none-match") !== undefined) throw new BadRequestError("DELETE takes If-Match, not If-None-Match");
     const command = deleteCommand(region, collection, key, expectationFrom(request.headers), header(request.headers, "idempotency-key"));
-    return sendWrite(reply, await store.execute(auth.scoped(request, command)), true);
+    return sendWrite(reply, await internals.execute(auth.scoped(request, command)), true);
   });
 
   app.get<{ Params: RowParams; Querystring: Query }>(ROW, async (request, reply) => {
     const { region, collection, key } = request.params;
     const minVersion = intParam(request.query, "minVersion");
     const timeoutMs = intParam(request.query, "timeoutMs");
-    const row = await store.getRaw(region, collection, key, {
+    const row = await internals.getRaw(region, collection, key, {
       ...(minVersion !== undefined && { minVersion }),
       ...(timeoutMs !== undefined && { timeoutMs }),
-      signal: abortOnClose(reply.raw),
+      signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     reply.header("etag", etag(row.version)).type("application/json");
     return `{"key":${JSON.stringify(row.key)},"version":${row.version},"value":${row.valueJson}}`;
@@ -47,7 +47,12 @@ export function rowRoutes(app: FastifyInstance, { store, auth }: RouteContext): 
 
   app.get<{ Params: CollectionParams; Querystring: Query }>("/v1/regions/:region/collections/:collection/rows", async (request, reply) => {
     const { region, collection } = request.params;
-    const { rows, next } = await store.listRaw(region, collection, stringParam(request.query, "after"), intParam(request.query, "limit"));
+    const { rows, next } = await internals.listRaw(
+      region,
+      collection,
+      stringParam(request.query, "after"),
+      intParam(request.query, "limit"),
+    );
     const items = rows.map((r) => `{"key":${JSON.stringify(r.key)},"version":${r.version},"value":${r.valueJson}}`);
     reply.type("application/json");
     return `{"rows":[${items.join(",")}],"next":${JSON.stringify(next)}}`;

@@ -2,12 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { createdToken, issueToken, tokenInfo, tokenRequest } from "../../core/tokens.js";
 import { BadRequestError, NotFoundError } from "../../protocol/errors.js";
 import type { TokenStorage } from "../../storage/token-storage.js";
-import type { RouteContext } from "../app.js";
+import type { RouteContext } from "../route-context.js";
 
 /** The token API; admin-only by access.ts (no rule here needed). */
-export function tokenRoutes(app: FastifyInstance, { store, tokens, auth, now }: RouteContext): void {
+export function tokenRoutes(app: FastifyInstance, { internals, tokens, auth, now }: RouteContext): void {
   const storage = (): TokenStorage => {
-    if (!tokens) throw new BadRequestError(`the ${store.storage.backend} storage backend does not keep tokens`);
+    if (!tokens) throw new BadRequestError(`the ${internals.backend} storage backend does not keep tokens`);
     return tokens;
   };
 

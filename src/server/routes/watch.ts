@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { SharedFeed } from "../../core/shared-feed.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
-import type { RouteContext } from "../app.js";
 import { header, intParam, requestProtocol, stringParam } from "../headers.js";
+import type { RouteContext } from "../route-context.js";
 import { parseEventId } from "../sse.js";
 import { WatchStream } from "../watch-stream.js";
 import type { Query, RegionParams } from "./params.js";
@@ -12,18 +12,16 @@ import type { Query, RegionParams } from "./params.js";
  * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since`, `epoch` and
  * `resetHead`; `resetHead`, `limit` and the protocol mean what they mean for `/changes`.
  */
-export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
+export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
   const open = new Set<WatchStream>();
-  const feed = new SharedFeed(store);
+  const feed = new SharedFeed(internals.feedSource);
   app.addHook("onClose", async () => feed.close());
 
   // Streams never finish on their own; end them before the server waits for open requests.
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
-    const streams = [...open];
-    for (const stream of streams) stream.stop();
-    await Promise.all(streams.map((s) => s.done));
+    await Promise.all([...open].map((stream) => stream.stop()));
   });
 
   // No automatic HEAD route: a stream without a body would only hold a connection open.
@@ -57,7 +55,7 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
       "x-accel-buffering": "no",
     });
     const options = {
-      store,
+      notifier: internals.notifier,
       feed,
       region,
       response,
@@ -66,10 +64,10 @@ export function watchRoutes(app: FastifyInstance, { store, log, heartbeatMs, wat
       log,
       shape,
     };
-    const stream = new WatchStream(options, first, start);
-    // A request that arrives on an open connection while the server closes ends at once.
-    if (closing) stream.stop();
+    const stream = new WatchStream(options);
     open.add(stream);
-    void stream.done.then(() => open.delete(stream));
+    void stream.start(first, start).then(() => open.delete(stream));
+    // A request that arrives on an open connection while the server closes ends at once.
+    if (closing) void stream.stop();
   });
 }
