@@ -8,6 +8,7 @@
 
 import type pg from "pg";
 import { backoffDelay } from "../../retry/backoff.js";
+import { parseNotificationPayload } from "./notify.js";
 
 export interface CommitListenerOptions {
   channel: string;
@@ -79,7 +80,7 @@ export class CommitListener {
     this.client = client;
     client.on("notification", (message) => {
       if (message.channel !== this.options.channel || message.payload === undefined) return;
-      const parsed = parsePayload(message.payload);
+      const parsed = parseNotificationPayload(message.payload);
       if (parsed) this.options.onCommit(parsed.region, parsed.head);
     });
     client.on("error", (error) => this.lost(client, error));
@@ -121,18 +122,4 @@ export class CommitListener {
     }, delay);
     this.retryTimer.unref();
   }
-}
-
-export function notificationPayload(region: string, head: number): string {
-  return JSON.stringify([region, head]);
-}
-
-function parsePayload(payload: string): { region: string; head: number } | undefined {
-  try {
-    const value: unknown = JSON.parse(payload);
-    if (Array.isArray(value) && typeof value[0] === "string" && Number.isSafeInteger(value[1])) {
-      return { region: value[0], head: value[1] as number };
-    }
-  } catch {}
-  return undefined;
 }

@@ -16,11 +16,12 @@ import type { TokenStorage } from "../token-storage.js";
 import { CommitListener } from "./commit-listener.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
+import type { NotifyMode } from "./notify.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
-import { type BatchContext, type NotifyMode, writeBatch } from "./write-batch.js";
+import { type BatchContext, writeBatch } from "./write-batch.js";
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -37,7 +38,7 @@ export interface PostgresStorageOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
   log?: (line: string) => void;
-  /** How commits are announced to other nodes (see write-batch.ts). Default "in-transaction". */
+  /** How commits are announced to other nodes (see notify.ts). Default "in-transaction". */
   notify?: NotifyMode;
   /** First delay before re-opening a lost LISTEN connection (doubles up to 5 s). Default 100 ms. */
   listenRetryMs?: number;

@@ -10,6 +10,7 @@ import { cutFloor, cutPage, needsReset } from "../../model/feed.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
 import { assemblePage, emptyRegion, type FeedRow, type RegionRow, toRegion } from "../shared.js";
 import type { Statements } from "./statements.js";
+import { inSnapshot } from "./transaction.js";
 
 type HeadRow = { id: number; name: string; epoch: string; head: number; floor: number } & {
   [K in keyof FeedRow]: FeedRow[K] | null;
@@ -34,39 +35,23 @@ export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQue
   return readInSnapshot(pool, sql, query);
 }
 
-async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuery): Promise<RawPage> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuery): Promise<RawPage> {
+  return inSnapshot(pool, async (client) => {
     const regionRow = (await client.query<RegionRow>(sql.region, [query.region])).rows[0];
-    let page: RawPage;
-    if (!regionRow) {
-      page = missingRegion(query);
-    } else {
-      const region = toRegion(regionRow);
-      const reset = needsReset(region, query.since, query.epoch, query.resetHead);
-      const from = reset ? 0 : (query.since ?? 0);
-      let rows = (await client.query<FeedRow>(reset ? sql.liveAfter : sql.changesAfter, [regionRow.id, from, query.limit + 1])).rows;
-      const cut = cutPage(
-        rows.map((r) => r.version),
-        query.limit,
-        cutFloor(region, query),
-      );
-      if (cut.kind === "whole-version")
-        rows = (await client.query<FeedRow>(reset ? sql.liveUpTo : sql.changesUpTo, [regionRow.id, from, cut.version])).rows;
-      page = assemblePage(region, reset, rows, cut);
-    }
-    await client.query("COMMIT");
-    return page;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    if (!regionRow) return missingRegion(query);
+    const region = toRegion(regionRow);
+    const reset = needsReset(region, query.since, query.epoch, query.resetHead);
+    const from = reset ? 0 : (query.since ?? 0);
+    let rows = (await client.query<FeedRow>(reset ? sql.liveAfter : sql.changesAfter, [regionRow.id, from, query.limit + 1])).rows;
+    const cut = cutPage(
+      rows.map((r) => r.version),
+      query.limit,
+      cutFloor(region, query),
+    );
+    if (cut.kind === "whole-version")
+      rows = (await client.query<FeedRow>(reset ? sql.liveUpTo : sql.changesUpTo, [regionRow.id, from, cut.version])).rows;
+    return assemblePage(region, reset, rows, cut);
+  });
 }
 
 function missingRegion(query: ChangesQuery): RawPage {
