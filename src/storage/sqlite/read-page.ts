@@ -3,27 +3,19 @@
  * snapshot, so the page's rows and its `head` agree.
  */
 import type Database from "better-sqlite3";
-import { cutFloor, cutPage, needsReset } from "../../model/feed.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { assemblePage, emptyRegion, toRegion } from "../shared.js";
+import { type FeedSource, readPageSync } from "../page-read.js";
 import type { Statements } from "./statements.js";
 
 export type PageReader = (query: ChangesQuery) => RawPage;
 
 export function pageReader(db: Database.Database, sql: Statements): PageReader {
-  return db.transaction((query: ChangesQuery) => {
-    const regionRow = sql.region.get(query.region);
-    const region = regionRow ? toRegion(regionRow) : emptyRegion(query.region);
-    const reset = needsReset(region, query.since, query.epoch, query.resetHead);
-    const from = reset ? 0 : (query.since ?? 0);
-    if (!regionRow) return assemblePage(region, reset, [], { kind: "all", count: 0 });
-    let rows = (reset ? sql.liveAfter : sql.changesAfter).all(regionRow.id, from, query.limit + 1);
-    const cut = cutPage(
-      rows.map((row) => row.version),
-      query.limit,
-      cutFloor(region, query),
-    );
-    if (cut.kind === "whole-version") rows = (reset ? sql.liveUpTo : sql.changesUpTo).all(regionRow.id, from, cut.version);
-    return assemblePage(region, reset, rows, cut);
-  });
+  const source: FeedSource = {
+    region: (name) => sql.region.get(name),
+    rows: (fetch) =>
+      fetch.kind === "first"
+        ? (fetch.live ? sql.liveAfter : sql.changesAfter).all(fetch.regionId, fetch.from, fetch.limit)
+        : (fetch.live ? sql.liveUpTo : sql.changesUpTo).all(fetch.regionId, fetch.from, fetch.upTo),
+  };
+  return db.transaction((query: ChangesQuery) => readPageSync(source, query));
 }
