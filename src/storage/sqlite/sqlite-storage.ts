@@ -11,7 +11,7 @@ import type { Region } from "../../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
 import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
 import { committedHeads, emptyRegion, toRegion } from "../shared.js";
-import type { CommitListener, Storage } from "../storage.js";
+import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { MIGRATIONS } from "./migrations.js";
 import { type PageReader, pageReader } from "./read-page.js";
@@ -27,7 +27,7 @@ export interface SqliteStorageOptions extends SqliteOptions {
 export class SqliteStorage implements Storage {
   readonly backend = "sqlite";
   private readonly db: Database.Database;
-  private readonly listeners = new Set<CommitListener>();
+  private readonly observers = new Set<CommitObserver>();
   private readonly sql: Statements;
   private readonly writeBatch: BatchWriter;
   private readonly readPage: PageReader;
@@ -53,7 +53,7 @@ export class SqliteStorage implements Storage {
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
     const results = this.writeBatch(batch);
-    for (const [region, head] of committedHeads(results)) for (const listener of this.listeners) listener(region, head);
+    for (const [region, head] of committedHeads(results)) for (const observer of this.observers) observer(region, head);
     return results;
   }
 
@@ -94,13 +94,13 @@ export class SqliteStorage implements Storage {
     return this.sql.sweep.run(before).changes;
   }
 
-  onCommit(listener: CommitListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onCommit(observer: CommitObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.observers.clear();
     if (this.db.open) this.db.close();
   }
 }
