@@ -151,7 +151,7 @@ export class PostgresStorage implements Storage {
       after ?? "",
       limit,
     ]);
-    return rows.map((r) => ({ collection, key: r.key, version: r.version, valueJson: r.value }));
+    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
   }
 
   changes(query: ChangesQuery): Promise<RawPage> {
@@ -160,7 +160,7 @@ export class PostgresStorage implements Storage {
 
   async tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>> {
     const { rows } = await this.pool.query<{ name: string; version: number }>(this.sql.tombstoneHorizons, [before]);
-    return rows.map((r) => ({ region: r.name, version: r.version }));
+    return rows.map((row) => ({ region: row.name, version: row.version }));
   }
 
   async sweepIdempotency(before: number): Promise<number> {
