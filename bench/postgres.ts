@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openStore } from "../src/open-store.js";
+import type { NotifyMode } from "../src/storage/postgres/notify.js";
 import { PostgresStorage } from "../src/storage/postgres/postgres-storage.js";
 import { commitChannel } from "../src/storage/postgres/schema-name.js";
 import { statements } from "../src/storage/postgres/statements.js";
-import type { NotifyMode } from "../src/storage/postgres/write-batch.js";
 
 const WRITERS = 8;
 const KEYS = 100_000;

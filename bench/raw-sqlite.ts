@@ -1,7 +1,7 @@
 /**
  * The baseline: better-sqlite3 used directly on verso's schema and pragmas, one
  * transaction per operation, running only the statements an operation cannot do
- * without (taken from src/storage/sqlite/sqlite-storage.ts). The region's id is looked
+ * without (taken from src/storage/sqlite/statements.ts). The region's id is looked
  * up once, as a hand-written service would cache it.
  */
 import { createHash } from "node:crypto";

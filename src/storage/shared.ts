@@ -1,11 +1,9 @@
 /**
- * Pieces every backend needs in the same shape: region rows, epochs, page assembly
- * from a cut, and the heads a batch moved. Kept here so the backends differ only in
- * how they talk to their engine.
+ * Pieces every backend needs in the same shape: region and feed rows, epochs, and the
+ * heads a batch moved. Kept here so the backends differ only in how they talk to their
+ * engine.
  */
 import { randomBytes } from "node:crypto";
-import type { Cut } from "../model/feed.js";
-import type { RawPage, RawPageOp } from "../model/raw-page.js";
 import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
 
@@ -38,34 +36,6 @@ export function toRegion(row: RegionRow): Region {
 /** What a region never written reports. */
 export function emptyRegion(name: string): Region {
   return { region: name, epoch: "", version: 0, floor: 0 };
-}
-
-export function toPageOp(row: FeedRow): RawPageOp {
-  if (row.deleted === true || row.deleted === 1 || row.value === null) {
-    return { op: "del", collection: row.collection, key: row.key, version: row.version };
-  }
-  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
-}
-
-/**
- * Builds a page from rows fetched in version order and the cut decided on them. For a
- * "whole-version" cut, `rows` must already be that version (or compacted prefix) fetched whole.
- */
-export function assemblePage(region: Region, reset: boolean, rows: readonly FeedRow[], cut: Cut): RawPage {
-  const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
-  let cursor = region.version;
-  let more = false;
-  let kept = rows;
-  if (cut.kind === "partial") {
-    kept = rows.slice(0, cut.count);
-    cursor = cut.cursor;
-    more = true;
-  } else if (cut.kind === "whole-version") {
-    cursor = cut.version;
-    more = cut.version < region.version;
-  }
-  for (const row of kept) ops.push(toPageOp(row));
-  return { region: region.region, epoch: region.epoch, reset, ops, cursor, head: region.version, more };
 }
 
 /** The highest version each region reached in a batch (what commit listeners are told); replays moved nothing. */

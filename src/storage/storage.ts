@@ -12,7 +12,8 @@ import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
 import type { TokenStorage } from "./token-storage.js";
 
-export type CommitListener = (region: string, head: number) => void;
+/** Told a region's new head after a commit that moved it. */
+export type CommitObserver = (region: string, head: number) => void;
 
 export interface Storage {
   /** Short name of the backend, e.g. "sqlite". */
@@ -36,8 +37,8 @@ export interface Storage {
   tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>>;
   /** Deletes idempotency records created before `before` (ms epoch); returns how many. */
   sweepIdempotency(before: number): Promise<number>;
-  /** Called after every commit that moved a region's head (also commits made by other nodes, where a backend can see them). */
-  onCommit(listener: CommitListener): () => void;
+  /** Calls `observer` after every commit that moved a region's head (also commits made by other nodes, where a backend can see them). */
+  onCommit(observer: CommitObserver): () => void;
   /** Where this backend keeps API tokens; absent when it keeps none (then only the admin token works). */
   tokens?(): TokenStorage;
   close(): Promise<void>;

@@ -8,7 +8,8 @@ import Database from "better-sqlite3";
 import { type Migration, migrate, SchemaTooNewError } from "../../src/sqlite/migrate.js";
 import { openDatabase } from "../../src/sqlite/open-database.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.js";
-import { SqliteStorage, TOMBSTONE_QUERIES } from "../../src/storage/sqlite/sqlite-storage.js";
+import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
+import { TOMBSTONE_QUERIES } from "../../src/storage/sqlite/statements.js";
 
 const dir = mkdtempSync(join(tmpdir(), "verso-migrations-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

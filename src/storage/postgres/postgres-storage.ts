@@ -11,16 +11,19 @@ import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
-import type { CommitListener as Listener, Storage } from "../storage.js";
+import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
-import { CommitListener } from "./commit-listener.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
+import { NotificationListener } from "./notification-listener.js";
+import type { NotifyMode } from "./notify.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
-import { type BatchContext, type NotifyMode, writeBatch } from "./write-batch.js";
+import { type BatchContext, writeBatch } from "./write-batch.js";
+
+const APPLICATION_NAME = "verso";
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -37,7 +40,7 @@ export interface PostgresStorageOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
   log?: (line: string) => void;
-  /** How commits are announced to other nodes (see write-batch.ts). Default "in-transaction". */
+  /** How commits are announced to other nodes (see notify.ts). Default "in-transaction". */
   notify?: NotifyMode;
   /** First delay before re-opening a lost LISTEN connection (doubles up to 5 s). Default 100 ms. */
   listenRetryMs?: number;
@@ -46,9 +49,11 @@ export interface PostgresStorageOptions {
 export class PostgresStorage implements Storage {
   readonly backend = "postgres";
   readonly schema: string;
+  /** This node's LISTEN connection: started by open, stopped by close. */
+  readonly listener: NotificationListener;
   private readonly sql: Statements;
   private readonly context: BatchContext;
-  private readonly listeners = new Set<Listener>();
+  private readonly observers = new Set<CommitObserver>();
   private readonly published = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly tokenStorage: PostgresTokenStorage;
@@ -57,7 +62,6 @@ export class PostgresStorage implements Storage {
 
   private constructor(
     private readonly pool: pg.Pool,
-    readonly listener: CommitListener,
     schema: string,
     options: PostgresStorageOptions,
     log: (line: string) => void,
@@ -72,6 +76,17 @@ export class PostgresStorage implements Storage {
       now: options.now ?? Date.now,
       log,
     };
+    this.listener = new NotificationListener({
+      channel: commitChannel(schema),
+      connect: () =>
+        newClient({ connectionString: options.listenConnectionString ?? options.connectionString, applicationName: APPLICATION_NAME }),
+      onCommit: (region, head) => this.publish(region, head),
+      onListening: async (reconnected) => {
+        if (reconnected) await this.publishAllHeads();
+      },
+      log,
+      ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
+    });
     this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
   }
 
@@ -79,35 +94,29 @@ export class PostgresStorage implements Storage {
   static async open(options: PostgresStorageOptions): Promise<PostgresStorage> {
     const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
     const log = options.log ?? (() => {});
-    const connection = { connectionString: options.connectionString, applicationName: "verso" };
-    const pool = openPool({ ...connection, poolSize: options.poolSize ?? 10 }, log);
-    let storage: PostgresStorage | undefined;
-    const listener = new CommitListener({
-      channel: commitChannel(schema),
-      connect: () => newClient({ ...connection, connectionString: options.listenConnectionString ?? options.connectionString }),
-      onCommit: (region, head) => storage?.publish(region, head),
-      onListening: async (reconnected) => {
-        if (reconnected) await storage?.publishAllHeads();
-      },
+    const pool = openPool(
+      { connectionString: options.connectionString, applicationName: APPLICATION_NAME, poolSize: options.poolSize ?? 10 },
       log,
-      ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
-    });
+    );
+    const storage = new PostgresStorage(pool, schema, options, log);
     try {
-      const client = await pool.connect();
-      try {
-        await migrate(client, schema);
-      } finally {
-        client.release();
-      }
-      await listener.start();
-      for (const warning of await durabilityWarnings(pool)) log(`WARNING: ${warning}`);
+      await storage.start();
     } catch (error) {
-      await listener.close();
-      await pool.end();
+      await storage.close();
       throw error;
     }
-    storage = new PostgresStorage(pool, listener, schema, options, log);
     return storage;
+  }
+
+  private async start(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await migrate(client, this.schema);
+    } finally {
+      client.release();
+    }
+    await this.listener.start();
+    for (const warning of await durabilityWarnings(this.pool)) this.context.log(`WARNING: ${warning}`);
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
@@ -142,7 +151,7 @@ export class PostgresStorage implements Storage {
       after ?? "",
       limit,
     ]);
-    return rows.map((r) => ({ collection, key: r.key, version: r.version, valueJson: r.value }));
+    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
   }
 
   changes(query: ChangesQuery): Promise<RawPage> {
@@ -151,7 +160,7 @@ export class PostgresStorage implements Storage {
 
   async tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>> {
     const { rows } = await this.pool.query<{ name: string; version: number }>(this.sql.tombstoneHorizons, [before]);
-    return rows.map((r) => ({ region: r.name, version: r.version }));
+    return rows.map((row) => ({ region: row.name, version: row.version }));
   }
 
   async sweepIdempotency(before: number): Promise<number> {
@@ -163,29 +172,29 @@ export class PostgresStorage implements Storage {
     return this.tokenStorage;
   }
 
-  onCommit(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onCommit(observer: CommitObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.listeners.clear();
-      await this.listener.close();
+      this.observers.clear();
+      await this.listener.stop();
       await this.pool.end();
     })();
     return this.closing;
   }
 
   /**
-   * Tells listeners a region's new head, once: a node hears its own NOTIFY after it has
+   * Tells observers a region's new head, once: a node hears its own NOTIFY after it has
    * already published the commit, and NOTIFYs of other nodes may arrive late, so only a
    * head above the highest one published for the region is passed on.
    */
   private publish(region: string, head: number): void {
     if (head <= (this.published.get(region) ?? 0)) return;
     this.published.set(region, head);
-    for (const listener of this.listeners) listener(region, head);
+    for (const observer of this.observers) observer(region, head);
   }
 
   /** After a gap in notifications: every region's head, so waiters re-check. */

@@ -6,10 +6,11 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
-import { cutFloor, cutPage, needsReset } from "../../model/feed.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { assemblePage, emptyRegion, type FeedRow, type RegionRow, toRegion } from "../shared.js";
+import { type AsyncFeedSource, readPageAsync, startPage } from "../page-read.js";
+import type { FeedRow, RegionRow } from "../shared.js";
 import type { Statements } from "./statements.js";
+import { inSnapshot } from "./transaction.js";
 
 type HeadRow = { id: number; name: string; epoch: string; head: number; floor: number } & {
   [K in keyof FeedRow]: FeedRow[K] | null;
@@ -19,58 +20,26 @@ export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQue
   if (query.since !== undefined) {
     const { rows } = await pool.query<HeadRow>(sql.feedHead, [query.region, query.since, query.limit + 1]);
     const first = rows[0];
-    if (!first) return missingRegion(query);
-    const region = toRegion({ id: first.id, name: first.name, epoch: first.epoch, version: first.head, floor: first.floor });
-    if (!needsReset(region, query.since, query.epoch, query.resetHead)) {
-      const feed = rows.filter((r): r is HeadRow & FeedRow => r.version !== null);
-      const cut = cutPage(
-        feed.map((r) => r.version),
-        query.limit,
-        cutFloor(region, query),
-      );
-      if (cut.kind !== "whole-version") return assemblePage(region, false, feed, cut);
+    const step = startPage(first && { id: first.id, name: first.name, epoch: first.epoch, version: first.head, floor: first.floor }, query);
+    if ("page" in step) return step.page;
+    // Without a reset, the first fetch asks for exactly the rows feedHead returned.
+    if (!step.fetch.live) {
+      const next = step.next(rows.filter((row): row is HeadRow & FeedRow => row.version !== null));
+      if ("page" in next) return next.page;
     }
   }
-  return readInSnapshot(pool, sql, query);
+  return inSnapshot(pool, (client) => readPageAsync(snapshotSource(client, sql), query));
 }
 
-async function readInSnapshot(pool: pg.Pool, sql: Statements, query: ChangesQuery): Promise<RawPage> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const regionRow = (await client.query<RegionRow>(sql.region, [query.region])).rows[0];
-    let page: RawPage;
-    if (!regionRow) {
-      page = missingRegion(query);
-    } else {
-      const region = toRegion(regionRow);
-      const reset = needsReset(region, query.since, query.epoch, query.resetHead);
-      const from = reset ? 0 : (query.since ?? 0);
-      let rows = (await client.query<FeedRow>(reset ? sql.liveAfter : sql.changesAfter, [regionRow.id, from, query.limit + 1])).rows;
-      const cut = cutPage(
-        rows.map((r) => r.version),
-        query.limit,
-        cutFloor(region, query),
-      );
-      if (cut.kind === "whole-version")
-        rows = (await client.query<FeedRow>(reset ? sql.liveUpTo : sql.changesUpTo, [regionRow.id, from, cut.version])).rows;
-      page = assemblePage(region, reset, rows, cut);
-    }
-    await client.query("COMMIT");
-    return page;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
-function missingRegion(query: ChangesQuery): RawPage {
-  const region = emptyRegion(query.region);
-  const reset = needsReset(region, query.since, query.epoch, query.resetHead);
-  return { region: region.region, epoch: "", reset, ops: reset ? [{ op: "clear" }] : [], cursor: 0, head: 0, more: false };
+function snapshotSource(client: pg.ClientBase, sql: Statements): AsyncFeedSource {
+  return {
+    region: async (name) => (await client.query<RegionRow>(sql.region, [name])).rows[0],
+    rows: async (fetch) => {
+      const { rows } =
+        fetch.kind === "first"
+          ? await client.query<FeedRow>(fetch.live ? sql.liveAfter : sql.changesAfter, [fetch.regionId, fetch.from, fetch.limit])
+          : await client.query<FeedRow>(fetch.live ? sql.liveUpTo : sql.changesUpTo, [fetch.regionId, fetch.from, fetch.upTo]);
+      return rows;
+    },
+  };
 }

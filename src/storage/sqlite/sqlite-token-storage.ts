@@ -15,10 +15,10 @@ interface TokenRow {
 const COLUMNS = "id, name, role, regions, created_at, revoked_at";
 
 export class SqliteTokenStorage implements TokenStorage {
-  private readonly stmt;
+  private readonly sql;
 
   constructor(db: Database.Database) {
-    this.stmt = {
+    this.sql = {
       insert: db.prepare<[string, string, string | null, string, string, number]>(
         "INSERT INTO tokens (id, hash, name, role, regions, created_at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -30,21 +30,21 @@ export class SqliteTokenStorage implements TokenStorage {
   }
 
   async create(token: NewToken): Promise<void> {
-    this.stmt.insert.run(token.id, token.hash, token.name, token.role, JSON.stringify(token.regions), token.createdAt);
+    this.sql.insert.run(token.id, token.hash, token.name, token.role, JSON.stringify(token.regions), token.createdAt);
   }
 
   async list(): Promise<StoredToken[]> {
-    return this.stmt.list.all().map(toToken);
+    return this.sql.list.all().map(toToken);
   }
 
   async revoke(id: string, at: number): Promise<StoredToken | undefined> {
-    this.stmt.revoke.run(at, id);
-    const row = this.stmt.byId.get(id);
+    this.sql.revoke.run(at, id);
+    const row = this.sql.byId.get(id);
     return row && toToken(row);
   }
 
   async findByHash(hash: string): Promise<StoredToken | undefined> {
-    const row = this.stmt.byHash.get(hash);
+    const row = this.sql.byHash.get(hash);
     return row && toToken(row);
   }
 }

@@ -8,12 +8,14 @@
 
 import type pg from "pg";
 import { backoffDelay } from "../../retry/backoff.js";
+import type { CommitObserver } from "../storage.js";
+import { parseNotificationPayload } from "./notify.js";
 
-export interface CommitListenerOptions {
+export interface NotificationListenerOptions {
   channel: string;
   connect: () => pg.Client;
   /** A commit seen on the channel (from any node, this one included). */
-  onCommit: (region: string, head: number) => void;
+  onCommit: CommitObserver;
   /** Called after every (re)connection once LISTEN is active: publish current heads. */
   onListening: (reconnected: boolean) => Promise<void>;
   log: (line: string) => void;
@@ -22,16 +24,16 @@ export interface CommitListenerOptions {
   maxRetryMs?: number;
 }
 
-export type ListenerState = "connecting" | "listening" | "lost" | "closed";
+export type ListenerState = "connecting" | "listening" | "lost" | "stopped";
 
-export class CommitListener {
+export class NotificationListener {
   private client: pg.Client | undefined;
   private state: ListenerState = "connecting";
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private readonly stateWaiters = new Set<() => void>();
 
-  constructor(private readonly options: CommitListenerOptions) {}
+  constructor(private readonly options: NotificationListenerOptions) {}
 
   /** Connects and listens; rejects if the first connection fails. */
   async start(): Promise<void> {
@@ -60,8 +62,9 @@ export class CommitListener {
     });
   }
 
-  async close(): Promise<void> {
-    this.setState("closed");
+  /** Stops listening for good: no reconnection follows. */
+  async stop(): Promise<void> {
+    this.setState("stopped");
     clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
@@ -69,7 +72,7 @@ export class CommitListener {
   }
 
   private setState(state: ListenerState): void {
-    if (this.state === "closed") return;
+    if (this.state === "stopped") return;
     this.state = state;
     for (const check of [...this.stateWaiters]) check();
   }
@@ -79,7 +82,7 @@ export class CommitListener {
     this.client = client;
     client.on("notification", (message) => {
       if (message.channel !== this.options.channel || message.payload === undefined) return;
-      const parsed = parsePayload(message.payload);
+      const parsed = parseNotificationPayload(message.payload);
       if (parsed) this.options.onCommit(parsed.region, parsed.head);
     });
     client.on("error", (error) => this.lost(client, error));
@@ -98,7 +101,7 @@ export class CommitListener {
       void client.end().catch(() => {});
       throw error;
     }
-    if (this.client !== client || this.state === "closed") return;
+    if (this.client !== client || this.state === "stopped") return;
     this.failures = 0;
     this.setState("listening");
     await this.options.onListening(reconnected).catch((error: unknown) => {
@@ -107,7 +110,7 @@ export class CommitListener {
   }
 
   private lost(client: pg.Client, error: Error): void {
-    if (this.client !== client || this.state === "closed") return;
+    if (this.client !== client || this.state === "stopped") return;
     this.client = undefined;
     client.removeAllListeners("notification");
     client.on("error", () => {});
@@ -117,22 +120,8 @@ export class CommitListener {
     this.failures++;
     this.options.log(`commit notifications lost (${error.message}); reconnecting in ${delay} ms`);
     this.retryTimer = setTimeout(() => {
-      if (this.state !== "closed") void this.connect(true);
+      if (this.state !== "stopped") void this.connect(true);
     }, delay);
     this.retryTimer.unref();
   }
-}
-
-export function notificationPayload(region: string, head: number): string {
-  return JSON.stringify([region, head]);
-}
-
-function parsePayload(payload: string): { region: string; head: number } | undefined {
-  try {
-    const value: unknown = JSON.parse(payload);
-    if (Array.isArray(value) && typeof value[0] === "string" && Number.isSafeInteger(value[1])) {
-      return { region: value[0], head: value[1] as number };
-    }
-  } catch {}
-  return undefined;
 }

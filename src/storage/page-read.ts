@@ -1,0 +1,99 @@
+/**
+ * The sequence of a change-feed page read, written once for every backend: read the
+ * region, decide whether the reader must reset, fetch `limit + 1` rows after its
+ * cursor, cut the page, fetch the whole version when the cut asks for it, and assemble
+ * the page. The decisions are steps (startPage); a backend only answers their fetches,
+ * SQLite synchronously inside one read transaction (readPageSync), PostgreSQL
+ * asynchronously on one snapshot (readPageAsync).
+ */
+import { type Cut, cutFloor, cutPage, needsReset } from "../model/feed.js";
+import type { ChangesQuery, RawPage, RawPageOp } from "../model/raw-page.js";
+import type { Region } from "../protocol/types.js";
+import { emptyRegion, type FeedRow, type RegionRow, toRegion } from "./shared.js";
+
+/**
+ * Rows of one region in version order (then collection, key). `live`: without
+ * tombstones, for a reset page, which rebuilds the reader's copy from nothing.
+ */
+export type FeedFetch =
+  /** The first `limit` rows after version `from`. */
+  | { kind: "first"; regionId: number; live: boolean; from: number; limit: number }
+  /** Every row in (from, upTo]: one version larger than the page, or a reset's compacted prefix. */
+  | { kind: "through"; regionId: number; live: boolean; from: number; upTo: number };
+
+/** The finished page, or the rows the read needs next and what to do with them. */
+export type PageStep = { page: RawPage } | { fetch: FeedFetch; next: (rows: readonly FeedRow[]) => PageStep };
+
+/** Where the steps' reads are answered; every call of one page read must see one snapshot. */
+export interface FeedSource {
+  region(name: string): RegionRow | undefined;
+  rows(fetch: FeedFetch): readonly FeedRow[];
+}
+
+export interface AsyncFeedSource {
+  region(name: string): Promise<RegionRow | undefined>;
+  rows(fetch: FeedFetch): Promise<readonly FeedRow[]>;
+}
+
+/** The first step of a page read, once the region's row is known (undefined: never written). */
+export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery): PageStep {
+  const region = regionRow ? toRegion(regionRow) : emptyRegion(query.region);
+  const reset = needsReset(region, query.since, query.epoch, query.resetHead);
+  if (!regionRow) return { page: assemblePage(region, reset, [], { kind: "all", count: 0 }) };
+  const from = reset ? 0 : (query.since ?? 0);
+  return {
+    fetch: { kind: "first", regionId: regionRow.id, live: reset, from, limit: query.limit + 1 },
+    next: (rows) => {
+      const cut = cutPage(
+        rows.map((row) => row.version),
+        query.limit,
+        cutFloor(region, query),
+      );
+      if (cut.kind !== "whole-version") return { page: assemblePage(region, reset, rows, cut) };
+      return {
+        fetch: { kind: "through", regionId: regionRow.id, live: reset, from, upTo: cut.version },
+        next: (whole) => ({ page: assemblePage(region, reset, whole, cut) }),
+      };
+    },
+  };
+}
+
+export function readPageSync(source: FeedSource, query: ChangesQuery): RawPage {
+  let step = startPage(source.region(query.region), query);
+  while ("fetch" in step) step = step.next(source.rows(step.fetch));
+  return step.page;
+}
+
+export async function readPageAsync(source: AsyncFeedSource, query: ChangesQuery): Promise<RawPage> {
+  let step = startPage(await source.region(query.region), query);
+  while ("fetch" in step) step = step.next(await source.rows(step.fetch));
+  return step.page;
+}
+
+/**
+ * Builds a page from rows fetched in version order and the cut decided on them. For a
+ * "whole-version" cut, `rows` must already be that version (or compacted prefix) fetched whole.
+ */
+function assemblePage(region: Region, reset: boolean, rows: readonly FeedRow[], cut: Cut): RawPage {
+  const ops: RawPageOp[] = reset ? [{ op: "clear" }] : [];
+  let cursor = region.version;
+  let more = false;
+  let kept = rows;
+  if (cut.kind === "partial") {
+    kept = rows.slice(0, cut.count);
+    cursor = cut.cursor;
+    more = true;
+  } else if (cut.kind === "whole-version") {
+    cursor = cut.version;
+    more = cut.version < region.version;
+  }
+  for (const row of kept) ops.push(toPageOp(row));
+  return { region: region.region, epoch: region.epoch, reset, ops, cursor, head: region.version, more };
+}
+
+function toPageOp(row: FeedRow): RawPageOp {
+  if (row.deleted === true || row.deleted === 1 || row.value === null) {
+    return { op: "del", collection: row.collection, key: row.key, version: row.version };
+  }
+  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
+}

@@ -1,0 +1,57 @@
+/**
+ * One verso command inside the batch's IMMEDIATE transaction, which holds the
+ * database's only write lock: conditions read here cannot change before the command's
+ * own writes.
+ */
+import { compactionFloor } from "../../model/compaction.js";
+import { checkConditions, type RowState } from "../../model/conditions.js";
+import type { WriteCommand } from "../../model/write-command.js";
+import type { WriteOutcome } from "../../model/write-outcome.js";
+import { newEpoch, toRegion } from "../shared.js";
+import type { Statements } from "./statements.js";
+
+export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
+  const existing = sql.region.get(command.region);
+  switch (command.kind) {
+    case "nextVersion": {
+      const id = existing?.id ?? createRegion(sql, command.region, now);
+      return { status: "committed", region: command.region, version: bump(sql, id) };
+    }
+    case "compact": {
+      if (!existing) return { status: "compacted", region: command.region, floor: 0, purged: 0 };
+      const floor = compactionFloor(toRegion(existing), command.horizon);
+      const purged = sql.purge.run(existing.id, floor).changes;
+      if (floor !== existing.floor) sql.setFloor.run(floor, existing.id);
+      return { status: "compacted", region: command.region, floor, purged };
+    }
+    case "txn": {
+      const current: Array<RowState | undefined> = command.ops.map((op) => {
+        // An unconditional put succeeds whatever the row holds: no need to read it.
+        if (!existing || (op.op === "put" && op.expect === undefined)) return undefined;
+        const row = sql.rowState.get(existing.id, op.collection, op.key);
+        return row && { version: row.version, deleted: row.deleted === 1, valueJson: row.value };
+      });
+      const failures = checkConditions(command.ops, current);
+      if (failures.length > 0) return { status: "failed", failures };
+      const id = existing?.id ?? createRegion(sql, command.region, now);
+      const version = bump(sql, id);
+      for (const op of command.ops) {
+        if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now);
+        else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now);
+      }
+      return { status: "committed", region: command.region, version };
+    }
+  }
+}
+
+function createRegion(sql: Statements, name: string, now: number): number {
+  const created = sql.createRegion.get(name, newEpoch(), now);
+  if (!created) throw new Error(`could not create region ${name}`);
+  return created.id;
+}
+
+function bump(sql: Statements, regionId: number): number {
+  const bumped = sql.bump.get(regionId);
+  if (!bumped) throw new Error(`region ${regionId} vanished during a write`);
+  return bumped.version;
+}

@@ -1,0 +1,66 @@
+/**
+ * Every SQL statement the SQLite backend runs, prepared once per connection.
+ */
+import type Database from "better-sqlite3";
+import type { FeedRow, RegionRow } from "../shared.js";
+
+/**
+ * The queries that look at tombstones only. Each says `deleted = 1` literally, so SQLite
+ * can use the partial index rows_tombstones (migration 3) instead of scanning every row.
+ */
+export const TOMBSTONE_QUERIES = {
+  purge: "DELETE FROM rows WHERE region_id = ? AND deleted = 1 AND version <= ?",
+  horizons: `SELECT g.name AS name, max(r.version) AS version FROM rows r JOIN regions g ON g.id = r.region_id
+    WHERE r.deleted = 1 AND r.updated_at < ? GROUP BY r.region_id`,
+} as const;
+
+export function statements(db: Database.Database) {
+  return {
+    region: db.prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
+    regions: db.prepare<[], RegionRow>("SELECT id, name, epoch, version, floor FROM regions ORDER BY name"),
+    createRegion: db.prepare<[string, string, number], { id: number }>(
+      "INSERT INTO regions (name, epoch, version, floor, created_at) VALUES (?, ?, 0, 0, ?) RETURNING id",
+    ),
+    bump: db.prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
+    setFloor: db.prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
+    rowState: db.prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
+      "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
+    ),
+    upsertRow: db.prepare<[number, string, string, number, number, string | null, number]>(
+      `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (region_id, collection, key) DO UPDATE SET
+         version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    liveRows: db.prepare<[number, string, string, number], { key: string; version: number; value: string }>(
+      `SELECT key, version, value FROM rows
+       WHERE region_id = ? AND collection = ? AND deleted = 0 AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    changesAfter: db.prepare<[number, number, number], FeedRow>(
+      `SELECT collection, key, version, deleted, value FROM rows
+       WHERE region_id = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
+    ),
+    liveAfter: db.prepare<[number, number, number], FeedRow>(
+      `SELECT collection, key, version, deleted, value FROM rows
+       WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
+    ),
+    changesUpTo: db.prepare<[number, number, number], FeedRow>(
+      `SELECT collection, key, version, deleted, value FROM rows
+       WHERE region_id = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
+    ),
+    liveUpTo: db.prepare<[number, number, number], FeedRow>(
+      `SELECT collection, key, version, deleted, value FROM rows
+       WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
+    ),
+    purge: db.prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
+    tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
+    idempotencyGet: db.prepare<[string], { fingerprint: string; outcome: string }>(
+      "SELECT fingerprint, outcome FROM idempotency WHERE key = ?",
+    ),
+    idempotencyPut: db.prepare<[string, string, string, number]>(
+      "INSERT INTO idempotency (key, fingerprint, outcome, created_at) VALUES (?, ?, ?, ?)",
+    ),
+    sweep: db.prepare<[number]>("DELETE FROM idempotency WHERE created_at < ?"),
+  };
+}
+
+export type Statements = ReturnType<typeof statements>;
