@@ -7,8 +7,9 @@
 import { VersoError } from "../protocol/errors.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { Page } from "../protocol/types.js";
-import type { VersoClient } from "./http-client.js";
+import { regionPath } from "./paths.js";
 import { SseParser } from "./sse.js";
+import type { HttpTransport } from "./transport.js";
 
 export { advance, type FeedPosition };
 
@@ -30,21 +31,22 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 /** Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts. */
-export async function* follow(client: VersoClient, region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+export async function* follow(transport: HttpTransport, region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
   let position: FeedPosition = pick(options);
   while (!signal?.aborted) {
     let page: Page;
     try {
-      page = await client.changes(
-        region,
-        {
+      page = await transport.json<Page>({
+        method: "GET",
+        path: `${regionPath(region)}/changes`,
+        query: {
           ...position,
           ...(options.limit !== undefined && { limit: options.limit }),
           ...(position.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
         },
-        signal,
-      );
+        ...(signal && { signal }),
+      });
     } catch (error) {
       if (isAbort(error, signal)) return;
       throw error;
@@ -57,16 +59,15 @@ export async function* follow(client: VersoClient, region: string, options: Foll
 
 /**
  * Streams `GET /watch` (SSE). A dropped stream reconnects with `Last-Event-ID` after the
- * client's backoff; after `retries` connections in a row that delivered nothing, the
+ * transport's backoff; after `retries` connections in a row that delivered nothing, the
  * last error is thrown. A server without the endpoint fails the first connect with
  * NotFoundError. Ends when `signal` aborts.
  */
-export async function* watch(client: VersoClient, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
+export async function* watch(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
   let position: FeedPosition = pick(options);
   let failures = 0;
   let lastEventId = "";
-  const retries = client.retries;
   while (!signal?.aborted) {
     let delivered = false;
     try {
@@ -75,9 +76,9 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
       // server's: `epoch:cursor`, or with the head of a reset in progress). The first
       // connection states the position in the query.
       if (lastEventId !== "") headers["last-event-id"] = lastEventId;
-      const response = await client.send({
+      const response = await transport.send({
         method: "GET",
-        path: `/v1/regions/${encodeURIComponent(region)}/watch`,
+        path: `${regionPath(region)}/watch`,
         query: { ...position, ...(options.limit !== undefined && { limit: options.limit }) },
         headers,
         ...(signal && { signal }),
@@ -105,8 +106,8 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
       if (delivered) failures = 0;
       // The first connect decides whether the endpoint exists; later errors are transient.
       // Contract errors (no such endpoint, bad token…) do not heal by retrying; broken streams may.
-      if (failures >= retries || (error instanceof VersoError && error.code !== "internal")) throw error;
-      await client.backoff(failures++, signal);
+      if (failures >= transport.retries || (error instanceof VersoError && error.code !== "internal")) throw error;
+      await transport.backoff(failures++, signal);
       continue;
     }
     failures = 0;
