@@ -120,7 +120,7 @@ async function main(): Promise<void> {
                 })
               : await client.nextVersion(region, { idempotencyKey: key })
             ).version,
-          current: async (region) => (await client.region(region)).version,
+          current: async (region) => (await client.getVersion(region)).version,
         })),
       );
     } finally {

@@ -6,7 +6,7 @@
  */
 import { VersoError } from "../protocol/errors.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
-import type { Page } from "../protocol/types.js";
+import type { ChangesParams, Page } from "../protocol/types.js";
 import { regionPath } from "./paths.js";
 import { SseParser } from "./sse.js";
 import type { HttpTransport } from "./transport.js";
@@ -15,15 +15,13 @@ export { advance, type FeedPosition };
 
 export type FeedEvent = { type: "changes"; page: Page } | { type: "progress"; head: number };
 
-export interface FeedOptions extends FeedPosition {
+/**
+ * Where the feed starts (`since`, `epoch`, `resetHead`: a FeedPosition), ops per page
+ * (`limit`, server default 1000), and for `follow` how long each long-poll waits for
+ * news (`waitMs`, default 25 s; a stream needs no wait). Ends when `signal` aborts.
+ */
+export interface FeedOptions extends ChangesParams {
   signal?: AbortSignal;
-  /** Ops per page (server default 1000). */
-  limit?: number;
-}
-
-export interface FollowOptions extends FeedOptions {
-  /** How long each long-poll waits for news. Default 25 s. */
-  waitMs?: number;
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
@@ -31,9 +29,9 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 /** Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts. */
-export async function* follow(transport: HttpTransport, region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+export async function* follow(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
-  let position: FeedPosition = pick(options);
+  let position: FeedPosition = positionOf(options);
   while (!signal?.aborted) {
     let page: Page;
     try {
@@ -65,7 +63,7 @@ export async function* follow(transport: HttpTransport, region: string, options:
  */
 export async function* watch(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
-  let position: FeedPosition = pick(options);
+  let position: FeedPosition = positionOf(options);
   let failures = 0;
   let lastEventId = "";
   while (!signal?.aborted) {
@@ -114,7 +112,7 @@ export async function* watch(transport: HttpTransport, region: string, options: 
   }
 }
 
-function pick(options: FeedPosition): FeedPosition {
+function positionOf(options: FeedPosition): FeedPosition {
   return {
     ...(options.since !== undefined && { since: options.since }),
     ...(options.epoch !== undefined && { epoch: options.epoch }),

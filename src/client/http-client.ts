@@ -5,6 +5,7 @@
  */
 import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
+  ChangesParams,
   CompactRequest,
   CompactResult,
   DeleteResult,
@@ -17,27 +18,29 @@ import type {
   RowList,
   TxnOp,
   TxnResult,
+  WriteOptions,
 } from "../protocol/types.js";
-import { type FeedEvent, type FeedOptions, type FollowOptions, follow, watch } from "./feed.js";
+import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
 import { regionPath, rowPath, rowsPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
 
-export interface WriteOpts {
-  idempotencyKey?: string;
-}
-
-export interface ConditionalOpts extends WriteOpts {
+export interface ConditionalOpts extends WriteOptions {
   /** Expected version (If-Match); 0 = must be absent (If-None-Match: *). */
   ifVersion?: number;
 }
 
-export interface ChangesParams {
-  since?: number;
-  epoch?: string;
-  /** While a reset spans pages: the head of its first page, so the following pages continue it. */
-  resetHead?: number;
+/** The query of `GET` on a row. */
+export interface ReadOptions {
+  /** Wait until the region's head is at least this version (read-your-writes barrier). */
+  minVersion?: number;
+  /** How long to wait for `minVersion` before ConsistencyTimeoutError. */
+  timeoutMs?: number;
+}
+
+/** The query of `GET` on a collection's rows: a page of keys after `after`. */
+export interface ListOptions {
+  after?: string;
   limit?: number;
-  waitMs?: number;
 }
 
 export class VersoClient {
@@ -55,12 +58,12 @@ export class VersoClient {
     return (await this.transport.json<{ regions: Region[] }>({ method: "GET", path: "/v1/regions" })).regions;
   }
 
-  region(region: string): Promise<Region> {
+  getVersion(region: string): Promise<Region> {
     return this.transport.json({ method: "GET", path: regionPath(region) });
   }
 
-  nextVersion(region: string, opts: WriteOpts = {}): Promise<NextVersionResult> {
-    return this.transport.json({ method: "POST", path: `${regionPath(region)}/next-version`, write: opts });
+  nextVersion(region: string, options: WriteOptions = {}): Promise<NextVersionResult> {
+    return this.transport.json({ method: "POST", path: `${regionPath(region)}/next-version`, write: options });
   }
 
   put(region: string, collection: string, key: string, value: Json, opts: ConditionalOpts = {}): Promise<PutResult> {
@@ -77,16 +80,16 @@ export class VersoClient {
     return this.transport.json({ method: "DELETE", path: rowPath(region, collection, key), headers: conditionHeaders(opts), write: opts });
   }
 
-  get(region: string, collection: string, key: string, opts: { minVersion?: number; timeoutMs?: number } = {}): Promise<Row> {
-    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query: { ...opts } });
+  get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
+    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query: { ...options } });
   }
 
-  list(region: string, collection: string, opts: { after?: string; limit?: number } = {}): Promise<RowList> {
-    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query: { ...opts } });
+  list(region: string, collection: string, options: ListOptions = {}): Promise<RowList> {
+    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query: { ...options } });
   }
 
-  transact(region: string, ops: TxnOp[], opts: WriteOpts = {}): Promise<TxnResult> {
-    return this.transport.json({ method: "POST", path: `${regionPath(region)}/transactions`, body: { ops }, write: opts });
+  transact(region: string, ops: TxnOp[], options: WriteOptions = {}): Promise<TxnResult> {
+    return this.transport.json({ method: "POST", path: `${regionPath(region)}/transactions`, body: { ops }, write: options });
   }
 
   changes(region: string, params: ChangesParams = {}, signal?: AbortSignal): Promise<Page> {
@@ -102,12 +105,12 @@ export class VersoClient {
   }
 
   /** The same events as `watch`, from long-polls of the changes endpoint (works with any server). */
-  follow(region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+  follow(region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
     return follow(this.transport, region, options);
   }
 
-  compact(region: string, request: CompactRequest, opts: WriteOpts = {}): Promise<CompactResult> {
-    return this.transport.json({ method: "POST", path: `${regionPath(region)}/compact`, body: request, write: opts });
+  compact(region: string, request: CompactRequest, options: WriteOptions = {}): Promise<CompactResult> {
+    return this.transport.json({ method: "POST", path: `${regionPath(region)}/compact`, body: request, write: options });
   }
 
   /**

@@ -69,7 +69,7 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
     assert.deepEqual(retried.body, first.body);
     assert.equal(first.headers.get("idempotency-replayed"), null);
     assert.equal(retried.headers.get("idempotency-replayed"), "true");
-    assert.equal((await b.region("retry")).version, 1);
+    assert.equal((await b.getVersion("retry")).version, 1);
     await assert.rejects(b.put("retry", "c", "k", { v: 2 }, { idempotencyKey: "retry-1" }), IdempotencyKeyReusedError);
   });
 
@@ -87,7 +87,7 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
       const replayed = [x, y].filter((r) => r.headers.get("idempotency-replayed") === "true").length;
       assert.equal(replayed, 1);
     }
-    assert.equal((await a.region("both")).version, keys.length);
+    assert.equal((await a.getVersion("both")).version, keys.length);
     assert.deepEqual(
       pairs.map(([x]) => x.body.version).sort((p, q) => p - q),
       keys.map((_, i) => i + 1),
