@@ -8,6 +8,7 @@ import type {
   ChangesParams,
   CompactRequest,
   CompactResult,
+  ConditionalWriteOptions,
   DeleteResult,
   Json,
   NextVersionResult,
@@ -23,11 +24,6 @@ import type {
 import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
 import { regionPath, rowPath, rowsPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
-
-export interface ConditionalOpts extends WriteOptions {
-  /** Expected version (If-Match); 0 = must be absent (If-None-Match: *). */
-  ifVersion?: number;
-}
 
 /** The query of `GET` on a row. */
 export interface ReadOptions {
@@ -66,18 +62,23 @@ export class VersoClient {
     return this.transport.json({ method: "POST", path: `${regionPath(region)}/next-version`, write: options });
   }
 
-  put(region: string, collection: string, key: string, value: Json, opts: ConditionalOpts = {}): Promise<PutResult> {
+  put(region: string, collection: string, key: string, value: Json, options: ConditionalWriteOptions = {}): Promise<PutResult> {
     return this.transport.json({
       method: "PUT",
       path: rowPath(region, collection, key),
       body: value,
-      headers: conditionHeaders(opts),
-      write: opts,
+      headers: conditionHeaders(options),
+      write: options,
     });
   }
 
-  delete(region: string, collection: string, key: string, opts: ConditionalOpts = {}): Promise<DeleteResult> {
-    return this.transport.json({ method: "DELETE", path: rowPath(region, collection, key), headers: conditionHeaders(opts), write: opts });
+  delete(region: string, collection: string, key: string, options: ConditionalWriteOptions = {}): Promise<DeleteResult> {
+    return this.transport.json({
+      method: "DELETE",
+      path: rowPath(region, collection, key),
+      headers: conditionHeaders(options),
+      write: options,
+    });
   }
 
   get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
@@ -131,7 +132,9 @@ export class VersoClient {
   }
 }
 
-function conditionHeaders(opts: ConditionalOpts): Record<string, string> {
-  if (opts.ifVersion === undefined) return {};
-  return opts.ifVersion === 0 ? { "if-none-match": "*" } : { "if-match": `"${opts.ifVersion}"` };
+/** The expectation as the contract's headers: a version is an ETag, 0 "must be absent", "present" any live row. */
+function conditionHeaders({ ifVersion }: ConditionalWriteOptions): Record<string, string> {
+  if (ifVersion === undefined) return {};
+  if (ifVersion === "present") return { "if-match": "*" };
+  return ifVersion === 0 ? { "if-none-match": "*" } : { "if-match": `"${ifVersion}"` };
 }
