@@ -83,9 +83,8 @@ export async function* watch(transport: HttpTransport, region: string, options: 
       });
       if (!response.body) throw new Error("watch response has no body");
       const parser = new SseParser();
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body) {
-        for (const event of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+      for await (const text of textOf(response.body)) {
+        for (const event of parser.push(text)) {
           if (event.event === "changes") {
             const page = JSON.parse(event.data) as Page;
             position = advance(position, page);
@@ -109,6 +108,25 @@ export async function* watch(transport: HttpTransport, region: string, options: 
       continue;
     }
     failures = 0;
+  }
+}
+
+/**
+ * A body as text, chunk by chunk. Read with a reader: not every runtime makes a
+ * ReadableStream async-iterable. A consumer leaving early cancels the stream, which
+ * closes the connection.
+ */
+async function* textOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
   }
 }
 
