@@ -47,7 +47,7 @@ async function agentChild(url: string, path: string, pageLimit: number): Promise
   await new Promise((resolve) => replica.once("ready", resolve));
   const ms = performance.now() - started;
   const rows = countRows(path);
-  await replica.close();
+  await replica.stop();
   return { rows, ms, maxRssMb: peakRssMb() };
 }
 

@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { VersoClient } from "../src/client/http-client.js";
+import { HttpTransport } from "../src/client/transport.js";
 import { storeVersionCounter, type VersionCounter } from "../src/core/version-counter.js";
 import { openStore } from "../src/open-store.js";
 import { RestateAdmin } from "../src/restate/admin.js";
@@ -107,16 +108,19 @@ async function main(): Promise<void> {
     const server = await startChild(["verso", join(dir, "http.db"), "full", "512"]);
     try {
       const client = new VersoClient({ server: server.url, fetch: keepAliveFetch });
-      const seg = encodeURIComponent;
+      const transport = new HttpTransport({ server: server.url, fetch: keepAliveFetch });
       results.push(
         ...(await measure("http", {
           // Without `write`, the client sends no Idempotency-Key, as the embedded call.
           next: async (region, key) =>
             (key === undefined
-              ? await client.json<{ version: number }>({ method: "POST", path: `/v1/regions/${seg(region)}/next-version` })
+              ? await transport.json<{ version: number }>({
+                  method: "POST",
+                  path: `/v1/regions/${encodeURIComponent(region)}/next-version`,
+                })
               : await client.nextVersion(region, { idempotencyKey: key })
             ).version,
-          current: async (region) => (await client.region(region)).version,
+          current: async (region) => (await client.getVersion(region)).version,
         })),
       );
     } finally {

@@ -10,7 +10,7 @@
  * applying and handling re-delivers them instead of losing them.
  */
 import type Database from "better-sqlite3";
-import type { FeedPosition } from "../client/feed.js";
+import type { FeedPosition } from "../protocol/feed-position.js";
 import type { Json, Page, Row } from "../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../sqlite/migrate.js";
 import { openDatabase } from "../sqlite/open-database.js";

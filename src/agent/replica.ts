@@ -1,22 +1,18 @@
 /**
- * The replica agent: keeps a region's rows in a local SQLite file, following the feed
- * over a transport, reconnecting with jittered exponential backoff (capped) after any
- * failure. Events: `ready` (caught up to the head, once per connection), `change` (each
- * delivery of an op that became visible), `reset` (a reset was swapped in), `handlerError`,
- * plus `page`, `connect`, `disconnect` and `fallback` for observability.
- *
- * Handlers are at least once, in order: a page's changes are journaled in the replica file
- * with the page, and leave the journal only after `onChange` finished for them. The journal
- * is delivered before any new page is consumed (on start, after each page, and after a
- * handler failure, retried with backoff), so it never holds more than one page's changes
- * (or one reset's difference).
+ * The replica agent: a region's rows in a local SQLite file, kept up to date from the
+ * feed (`start()` to follow it, `stop()` to let go of it and of the file). Readers ask
+ * it for rows and its position; listeners hear `ready` (caught up to the head, once per
+ * connection), `change` (each delivery of an op that became visible), `reset`,
+ * `handlerError`, plus `page`, `connect`, `disconnect` and `fallback` for observability.
+ * Changes are handled at least once, in order (see handler-delivery.ts).
  */
 import { EventEmitter } from "node:events";
-import type { FeedEvent } from "../client/feed.js";
 import { VersoClient } from "../client/http-client.js";
 import type { Row } from "../protocol/types.js";
-import { backoffDelay, sleep } from "../retry/backoff.js";
-import { type ChangeOp, ReplicaStore } from "./replica-store.js";
+import type { ReplicaEvents } from "./events.js";
+import { FeedLoop } from "./feed-loop.js";
+import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
+import { ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
 
 export interface ReplicaOptions {
@@ -43,57 +39,23 @@ export interface ReplicaOptions {
    * unhandled when the process dies are delivered again on the next start. The next page
    * is consumed only once every change before it was handled (backpressure).
    */
-  onChange?: (change: ChangeOp) => void | Promise<void>;
+  onChange?: ChangeHandler;
   /** Client for the server (tests inject one with a custom fetch). */
   client?: VersoClient;
 }
 
-export interface PageInfo {
-  ops: number;
-  reset: boolean;
-  cursor: number;
-  head: number;
-  more: boolean;
-}
-
-export interface ReplicaEvents {
-  ready: [{ cursor: number; head: number }];
-  change: [ChangeOp];
-  reset: [{ epoch: string; cursor: number; rows: number }];
-  page: [PageInfo];
-  connect: [{ transport: string; attempt: number }];
-  disconnect: [{ error: Error; retryInMs: number }];
-  fallback: [string];
-  handlerError: [{ change: ChangeOp; error: Error; retryInMs: number }];
-}
-
-/** Journal entries read per round of delivery (bounds memory during a large reset). */
-const DELIVERY_BATCH = 256;
-
-/** A handler failed; the run loop backs off and delivers the journal again. */
-class HandlerFailure extends Error {
-  constructor(
-    readonly change: ChangeOp,
-    override readonly cause: Error,
-  ) {
-    super(`handler failed for v${change.version} ${change.collection}/${change.key}: ${cause.message}`);
-  }
-}
-
 export class Replica extends EventEmitter<ReplicaEvents> {
-  /** Ops received in pages since this replica was opened (not counting earlier runs). */
-  opsReceived = 0;
   private readonly store: ReplicaStore;
-  private readonly controller = new AbortController();
-  private readonly transport: FeedTransport;
+  private readonly loop: FeedLoop;
   private readonly transportName: () => string;
-  private loop: Promise<void> | undefined;
 
+  /** Opens (or creates) the replica file; nothing is fetched before `start()`. */
   constructor(private readonly options: ReplicaOptions) {
     super();
     this.store = new ReplicaStore(options.path, options.region, options.server);
+    let transport: FeedTransport;
     if (typeof options.transport === "function") {
-      this.transport = options.transport;
+      transport = options.transport;
       this.transportName = () => "custom";
     } else {
       const client = options.client ?? new VersoClient({ server: options.server, ...(options.token && { token: options.token }) });
@@ -104,15 +66,29 @@ export class Replica extends EventEmitter<ReplicaEvents> {
         ...(options.waitMs !== undefined && { waitMs: options.waitMs }),
         onFallback: (reason) => this.emit("fallback", reason),
       });
-      this.transport = chosen.transport;
+      transport = chosen.transport;
       this.transportName = chosen.current;
     }
+    this.loop = new FeedLoop({
+      store: this.store,
+      transport,
+      transportName: this.transportName,
+      events: this,
+      delivery: new HandlerDelivery(this.store, this, options.onChange),
+      backoff: { baseMs: options.backoffMs ?? 200, capMs: options.maxBackoffMs ?? 10_000 },
+    });
   }
 
-  /** Starts following the feed (openReplica does this). */
+  /** Starts following the feed (openReplica does this); starting again changes nothing. */
   start(): this {
-    this.loop ??= this.run();
+    this.loop.start();
     return this;
+  }
+
+  /** Stops following and closes the file; pages already applied stay. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.store.close();
   }
 
   get region(): string {
@@ -136,6 +112,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** How many versions the visible rows are behind the last known head. */
   get lag(): number {
     return Math.max(0, this.head - (this.cursor ?? 0));
+  }
+
+  /** Ops received in pages since this replica was opened (not counting earlier runs). */
+  get opsReceived(): number {
+    return this.loop.opsReceived;
   }
 
   /** Changes journaled but not yet handled (delivered again after a restart or a failure). */
@@ -182,119 +163,6 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       signal?.addEventListener("abort", check);
       check();
     });
-  }
-
-  /** Stops following and closes the file; pages already applied stay. */
-  async close(): Promise<void> {
-    this.controller.abort();
-    await this.loop;
-    this.store.close();
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.controller.signal;
-    const base = this.options.backoffMs ?? 200;
-    const cap = this.options.maxBackoffMs ?? 10_000;
-    let handlerFailures = 0;
-    for (let failures = 0; !signal.aborted; ) {
-      const connection = new AbortController();
-      const stop = () => connection.abort();
-      signal.addEventListener("abort", stop, { once: true });
-      let ready = false;
-      try {
-        // What was applied but not handled (a kill, a failed handler) goes before new pages.
-        // Handlers finishing a re-delivery at the known head are caught up: say so now
-        // rather than after the next event, which a long poll may hold back for long.
-        if ((await this.deliver()) > 0) ready = this.reportReady(false);
-        handlerFailures = 0;
-        if (signal.aborted) break;
-        this.emit("connect", { transport: this.transportName(), attempt: failures });
-        for await (const event of this.transport(this.store.position, connection.signal)) {
-          if (await this.handle(event, ready)) ready = true;
-          failures = 0;
-          if (signal.aborted) break;
-        }
-        if (!signal.aborted) throw new Error("the feed ended");
-      } catch (error) {
-        if (signal.aborted) break;
-        if (error instanceof HandlerFailure) {
-          // The connection is dropped: no new page is consumed until the journal is handled.
-          const retryInMs = backoffDelay(handlerFailures++, base, cap);
-          this.emit("handlerError", { change: error.change, error: error.cause, retryInMs: Math.round(retryInMs) });
-          await sleep(retryInMs, signal);
-          continue;
-        }
-        // The first failure after a working connection reconnects at once; then the delay grows.
-        const retryInMs = failures === 0 ? 0 : backoffDelay(failures - 1, base, cap);
-        failures++;
-        this.emit("disconnect", { error: error as Error, retryInMs: Math.round(retryInMs) });
-        await sleep(retryInMs, signal);
-      } finally {
-        signal.removeEventListener("abort", stop);
-        connection.abort();
-      }
-    }
-  }
-
-  /** Applies one event; returns true when it reported being caught up (ready emitted). */
-  private async handle(event: FeedEvent, ready: boolean): Promise<boolean> {
-    if (event.type === "progress") {
-      this.store.noteHead(event.head);
-    } else {
-      const page = event.page;
-      const applied = this.store.applyPage(page, this.wantsChanges());
-      this.opsReceived += page.ops.length;
-      this.emit("page", { ops: page.ops.length, reset: page.reset, cursor: page.cursor, head: page.head, more: page.more });
-      if (applied.reset) this.emit("reset", { epoch: page.epoch, cursor: page.cursor, rows: this.store.count() });
-      if (applied.journaled > 0) await this.deliver();
-    }
-    return this.reportReady(ready);
-  }
-
-  /** Emits `ready` unless already done for this connection; returns whether it was. */
-  private reportReady(ready: boolean): boolean {
-    const { cursor, head, reset } = this.store.state;
-    if (ready || reset !== undefined || cursor === undefined || cursor < head) return ready;
-    this.emit("ready", { cursor, head });
-    return true;
-  }
-
-  private wantsChanges(): boolean {
-    return this.listenerCount("change") > 0 || this.options.onChange !== undefined;
-  }
-
-  /**
-   * Delivers the journal in order: `change` event, then `onChange`. With a handler the
-   * handled position advances after each change (a kill re-delivers at most the one in
-   * flight); with listeners only, after each batch. Throws HandlerFailure at the first
-   * failure, having recorded everything before it as handled. Returns how many it delivered.
-   */
-  private async deliver(): Promise<number> {
-    if (!this.wantsChanges()) return 0;
-    let delivered = 0;
-    const onChange = this.options.onChange;
-    const signal = this.controller.signal;
-    for (let batch = this.store.pending(DELIVERY_BATCH); batch.length > 0; batch = this.store.pending(DELIVERY_BATCH)) {
-      let handled = this.store.state.handled;
-      try {
-        for (const { seq, change } of batch) {
-          if (signal.aborted) return delivered;
-          try {
-            this.emit("change", change);
-            // Listeners alone are delivered synchronously, in the same turn as the page.
-            if (onChange) await onChange(change);
-          } catch (error) {
-            throw new HandlerFailure(change, error instanceof Error ? error : new Error(String(error)));
-          }
-          handled = seq;
-          delivered++;
-          if (onChange) this.store.markHandled(seq);
-        }
-      } finally {
-        this.store.markHandled(handled);
-      }
-    }
-    return delivered;
   }
 }
 

@@ -4,9 +4,10 @@
  * function can stand in for either, which is how tests drive an agent with scripted pages.
  */
 
-import type { FeedEvent, FeedPosition } from "../client/feed.js";
+import type { FeedEvent } from "../client/feed.js";
 import type { VersoClient } from "../client/http-client.js";
 import { NotFoundError } from "../protocol/errors.js";
+import type { FeedPosition } from "../protocol/feed-position.js";
 
 export type TransportName = "watch" | "poll";
 

@@ -1,7 +1,7 @@
 /** `verso agent`: keeps a local replica of a region and reports its progress and changes. */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { openReplica } from "../agent/replica.js";
+import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
@@ -48,7 +48,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
-  const replica = openReplica({
+  // Listeners are attached before start(), so they also hear what a previous run left unhandled.
+  const replica = new Replica({
     server,
     region: values.region,
     path: values.replica,
@@ -62,15 +63,17 @@ export async function agentCommand(argv: string[]): Promise<void> {
       { event, cursor: replica.cursor ?? null, head: replica.head, lag: replica.lag, epoch: replica.epoch ?? null },
       `${event}: cursor ${replica.cursor ?? "-"}, head ${replica.head}, lag ${replica.lag}`,
     );
-  replica.on("change", (c) =>
+  replica.on("change", (change) =>
     out(
-      { event: "change", ...c },
-      `change v${c.version} ${c.op} ${c.collection}/${c.key}${c.op === "put" ? ` ${JSON.stringify(c.value)}` : ""}`,
+      { event: "change", ...change },
+      `change v${change.version} ${change.op} ${change.collection}/${change.key}${change.op === "put" ? ` ${JSON.stringify(change.value)}` : ""}`,
     ),
   );
   // Machine-readable output also reports every page, so a supervisor can see what was fetched.
-  if (format === "json") replica.on("page", (p) => out({ event: "page", ...p }, ""));
-  replica.on("reset", (r) => out({ event: "reset", ...r }, `reset: epoch ${r.epoch || "-"}, cursor ${r.cursor}, ${r.rows} row(s)`));
+  if (format === "json") replica.on("page", (page) => out({ event: "page", ...page }, ""));
+  replica.on("reset", (reset) =>
+    out({ event: "reset", ...reset }, `reset: epoch ${reset.epoch || "-"}, cursor ${reset.cursor}, ${reset.rows} row(s)`),
+  );
   replica.on("ready", () => status("ready"));
   replica.on("fallback", (reason) => process.stderr.write(`verso agent: ${reason}\n`));
   replica.on("disconnect", ({ error, retryInMs }) =>
@@ -83,6 +86,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   );
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
+  replica.start();
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -90,7 +94,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
     stopping = true;
     clearInterval(timer);
     process.stderr.write(`verso agent: ${signal}: stopping\n`);
-    replica.close().then(
+    replica.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );

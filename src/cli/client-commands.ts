@@ -99,7 +99,7 @@ async function run(name: string, args: string[], values: Values, format: Format,
       );
     }
     case "version": {
-      const r = await client.region(region);
+      const r = await client.getVersion(region);
       return print(format, r, () => `${r.region}: version ${r.version}, floor ${r.floor}, epoch ${r.epoch || "(never written)"}`);
     }
     case "next-version": {

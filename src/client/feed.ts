@@ -6,23 +6,22 @@
  */
 import { VersoError } from "../protocol/errors.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
-import type { Page } from "../protocol/types.js";
-import type { VersoClient } from "./http-client.js";
+import type { ChangesParams, Page } from "../protocol/types.js";
+import { regionPath } from "./paths.js";
 import { SseParser } from "./sse.js";
+import type { HttpTransport } from "./transport.js";
 
 export { advance, type FeedPosition };
 
 export type FeedEvent = { type: "changes"; page: Page } | { type: "progress"; head: number };
 
-export interface FeedOptions extends FeedPosition {
+/**
+ * Where the feed starts (`since`, `epoch`, `resetHead`: a FeedPosition), ops per page
+ * (`limit`, server default 1000), and for `follow` how long each long-poll waits for
+ * news (`waitMs`, default 25 s; a stream needs no wait). Ends when `signal` aborts.
+ */
+export interface FeedOptions extends ChangesParams {
   signal?: AbortSignal;
-  /** Ops per page (server default 1000). */
-  limit?: number;
-}
-
-export interface FollowOptions extends FeedOptions {
-  /** How long each long-poll waits for news. Default 25 s. */
-  waitMs?: number;
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
@@ -30,21 +29,22 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 /** Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts. */
-export async function* follow(client: VersoClient, region: string, options: FollowOptions = {}): AsyncGenerator<FeedEvent> {
+export async function* follow(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
-  let position: FeedPosition = pick(options);
+  let position: FeedPosition = positionOf(options);
   while (!signal?.aborted) {
     let page: Page;
     try {
-      page = await client.changes(
-        region,
-        {
+      page = await transport.json<Page>({
+        method: "GET",
+        path: `${regionPath(region)}/changes`,
+        query: {
           ...position,
           ...(options.limit !== undefined && { limit: options.limit }),
           ...(position.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
         },
-        signal,
-      );
+        ...(signal && { signal }),
+      });
     } catch (error) {
       if (isAbort(error, signal)) return;
       throw error;
@@ -57,16 +57,15 @@ export async function* follow(client: VersoClient, region: string, options: Foll
 
 /**
  * Streams `GET /watch` (SSE). A dropped stream reconnects with `Last-Event-ID` after the
- * client's backoff; after `retries` connections in a row that delivered nothing, the
+ * transport's backoff; after `retries` connections in a row that delivered nothing, the
  * last error is thrown. A server without the endpoint fails the first connect with
  * NotFoundError. Ends when `signal` aborts.
  */
-export async function* watch(client: VersoClient, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
+export async function* watch(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
-  let position: FeedPosition = pick(options);
+  let position: FeedPosition = positionOf(options);
   let failures = 0;
   let lastEventId = "";
-  const retries = client.retries;
   while (!signal?.aborted) {
     let delivered = false;
     try {
@@ -75,18 +74,17 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
       // server's: `epoch:cursor`, or with the head of a reset in progress). The first
       // connection states the position in the query.
       if (lastEventId !== "") headers["last-event-id"] = lastEventId;
-      const response = await client.send({
+      const response = await transport.send({
         method: "GET",
-        path: `/v1/regions/${encodeURIComponent(region)}/watch`,
+        path: `${regionPath(region)}/watch`,
         query: { ...position, ...(options.limit !== undefined && { limit: options.limit }) },
         headers,
         ...(signal && { signal }),
       });
       if (!response.body) throw new Error("watch response has no body");
       const parser = new SseParser();
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body) {
-        for (const event of parser.push(decoder.decode(chunk as Uint8Array, { stream: true }))) {
+      for await (const text of textOf(response.body)) {
+        for (const event of parser.push(text)) {
           if (event.event === "changes") {
             const page = JSON.parse(event.data) as Page;
             position = advance(position, page);
@@ -105,15 +103,34 @@ export async function* watch(client: VersoClient, region: string, options: FeedO
       if (delivered) failures = 0;
       // The first connect decides whether the endpoint exists; later errors are transient.
       // Contract errors (no such endpoint, bad token…) do not heal by retrying; broken streams may.
-      if (failures >= retries || (error instanceof VersoError && error.code !== "internal")) throw error;
-      await client.backoff(failures++, signal);
+      if (failures >= transport.retries || (error instanceof VersoError && error.code !== "internal")) throw error;
+      await transport.backoff(failures++, signal);
       continue;
     }
     failures = 0;
   }
 }
 
-function pick(options: FeedPosition): FeedPosition {
+/**
+ * A body as text, chunk by chunk. Read with a reader: not every runtime makes a
+ * ReadableStream async-iterable. A consumer leaving early cancels the stream, which
+ * closes the connection.
+ */
+async function* textOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+function positionOf(options: FeedPosition): FeedPosition {
   return {
     ...(options.since !== undefined && { since: options.since }),
     ...(options.epoch !== undefined && { epoch: options.epoch }),

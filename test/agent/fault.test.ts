@@ -159,7 +159,7 @@ describe("faults with real processes", () => {
     t.diagnostic(`${written} writes, ${retried} retried across ${SERVER_KILLS} server kills; agent killed after ${agentKilledAt}`);
 
     for (const region of REGIONS) {
-      const head = (await client.region(region)).version;
+      const head = (await client.getVersion(region)).version;
       const runs = agents.get(region) ?? [];
       const last = runs.at(-1);
       assert.ok(last);
@@ -184,7 +184,7 @@ describe("faults with real processes", () => {
     assert.equal(pages.filter((p) => p.reset).length, 0, "no reset after the restart");
     assert.ok(restarted.changes.every((l) => (l.version ?? 0) > start));
     const received = pages.reduce((sum, p) => sum + (p.ops ?? 0), 0);
-    const head = (await client.region("us")).version;
+    const head = (await client.getVersion("us")).version;
     t.diagnostic(`restarted agent: cursor ${start}, received ${received} ops in ${pages.length} pages up to head ${head}`);
     assert.ok(received <= head - start, `fetched ${received} ops for ${head - start} versions it lacked`);
     assert.ok(!agents.get("ap")?.[0]?.stderr.join("").includes("no watch endpoint"), "the default agent kept the watch stream");

@@ -49,7 +49,7 @@ describe("replica handlers, at least once", () => {
         handled.push(`${c.key}@${c.version}`);
       },
     });
-    t.after(() => replica.close());
+    t.after(() => replica.stop());
     replica.on("handlerError", ({ change, retryInMs }) => errors.push({ version: change.version, retryInMs }));
     const ready = new Promise((resolve) => replica.once("ready", resolve));
     await ready;
@@ -85,7 +85,7 @@ describe("replica handlers, at least once", () => {
       },
     });
     await replica.waitFor(3);
-    await replica.close();
+    await replica.stop();
     assert.deepEqual(asked, [2]);
     assert.deepEqual(handled, ["c@3"], "nothing from before the upgrade is delivered again");
     const after = new Database(path, { readonly: true });

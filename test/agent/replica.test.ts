@@ -50,7 +50,7 @@ describe("replica agent (poll transport)", () => {
     t.after(() => server.stop());
     await randomWrites(server.store, "eu", 300, 1);
     const replica = open(server, join(dir, "replica.db"), { pageLimit: 17 });
-    t.after(() => replica.close());
+    t.after(() => replica.stop());
     await assertConverged(replica, server);
     await randomWrites(server.store, "eu", 200, 2);
     await assertConverged(replica, server);
@@ -67,13 +67,13 @@ describe("replica agent (poll transport)", () => {
     const first = open(server, path, { pageLimit: 25 });
     await assertConverged(first, server);
     const cursor = first.cursor ?? -1;
-    await first.close();
+    await first.stop();
 
     await randomWrites(server.store, "eu", 80, 4);
     const missing = await server.store.changes("eu", { since: cursor, limit: 10_000 });
     assert.ok(missing.ops.length > 0 && !missing.more);
     const second = open(server, path, { pageLimit: 25 });
-    t.after(() => second.close());
+    t.after(() => second.stop());
     const resets: unknown[] = [];
     second.on("reset", (r) => resets.push(r));
     await assertConverged(second, server);
@@ -89,13 +89,13 @@ describe("replica agent (poll transport)", () => {
     await randomWrites(server.store, "eu", 100, 5);
     const first = open(server, path, { pageLimit: 10 });
     await assertConverged(first, server);
-    await first.close();
+    await first.stop();
 
     await randomWrites(server.store, "eu", 100, 6);
     const { floor } = await server.store.compact("eu", { retainVersions: 0 });
     assert.ok(floor > (first.cursor ?? 0));
     const second = open(server, path, { pageLimit: 10 });
-    t.after(() => second.close());
+    t.after(() => second.stop());
     const reset = once<{ cursor: number }>(second, "reset");
     await assertConverged(second, server);
     assert.equal((await reset).cursor, floor);
@@ -110,14 +110,14 @@ describe("replica agent (poll transport)", () => {
     const first = open(old, path);
     await assertConverged(first, old);
     const oldEpoch = first.epoch;
-    await first.close();
+    await first.stop();
     await old.stop();
 
     const fresh = await startTestServer(join(dir, "new.db"));
     t.after(() => fresh.stop());
     await randomWrites(fresh.store, "eu", 200, 8);
     const second = open(fresh, path, { pageLimit: 30 });
-    t.after(() => second.close());
+    t.after(() => second.stop());
     const reset = once<{ epoch: string }>(second, "reset");
     await assertConverged(second, fresh);
     assert.notEqual((await reset).epoch, oldEpoch);
@@ -138,7 +138,7 @@ describe("replica agent (poll transport)", () => {
     const first = open(server, path);
     await assertConverged(first, server);
     const epoch = first.epoch;
-    await first.close();
+    await first.stop();
     await server.stop();
 
     for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
@@ -151,7 +151,7 @@ describe("replica agent (poll transport)", () => {
     assert.equal(region.epoch, epoch, "same epoch: only the head tells the replica is ahead");
     assert.ok(region.version < (first.cursor ?? 0));
     const second = open(server, path);
-    t.after(() => second.close());
+    t.after(() => second.stop());
     // Its old cursor already passes the head: only the reset tells that it caught up.
     assert.equal((await once<{ cursor: number }>(second, "reset")).cursor, region.version);
     await assertConverged(second, server);
@@ -166,12 +166,12 @@ describe("replica agent (poll transport)", () => {
     const first = open(server, path);
     await assertConverged(first, server);
     const before = replicaRows(first.all());
-    await first.close();
+    await first.stop();
 
     await randomWrites(server.store, "eu", 150, 13);
     await server.store.compact("eu", { retainVersions: 0 });
     const second = open(server, path, { pageLimit: 10 });
-    t.after(() => second.close());
+    t.after(() => second.stop());
     const reader = new Database(path, { readonly: true });
     t.after(() => reader.close());
     const readAll = () =>

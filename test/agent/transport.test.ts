@@ -71,7 +71,7 @@ describe("transport abstraction", () => {
       }
     };
     const replica = openReplica({ server: "http://unused", region: "eu", path, transport, backoffMs: 1 });
-    t.after(() => replica.close());
+    t.after(() => replica.stop());
     const changes: string[] = [];
     replica.on("change", (c) => changes.push(`${c.op} ${c.key}@${c.version}`));
     await replica.waitFor(2);
@@ -108,7 +108,7 @@ describe("transport abstraction", () => {
     t.after(() => older.close());
     for (let i = 0; i < 20; i++) await server.store.put("eu", "c", `k${i}`, i);
     const replica = openReplica({ server: older.url, region: "eu", path: join(dir, "replica.db"), waitMs: 1_000 });
-    t.after(() => replica.close());
+    t.after(() => replica.stop());
     const fallback = new Promise<string>((resolve) => replica.once("fallback", resolve));
     await replica.waitFor(20);
     assert.match(await fallback, /no watch endpoint/);
@@ -162,7 +162,7 @@ describe("client.watch over SSE", () => {
       transport: "watch",
       backoffMs: 5,
     });
-    t.after(() => replica.close());
+    t.after(() => replica.stop());
     await replica.waitFor(50);
     for (let i = 0; i < 30; i++) await server.store.delete("eu", "c", `k${i % 20}`).catch(() => undefined);
     await replica.waitFor((await server.store.getVersion("eu")).version);
@@ -186,7 +186,7 @@ describe("replica file", () => {
     const transport: FeedTransport = async function* (_position, signal) {
       await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
     };
-    await openReplica({ server: "http://unused", region: "eu", path, transport }).close();
+    await openReplica({ server: "http://unused", region: "eu", path, transport }).stop();
     assert.throws(() => openReplica({ server: "http://unused", region: "us", path, transport }), /replicates region eu/);
   });
 });

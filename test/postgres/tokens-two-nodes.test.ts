@@ -44,12 +44,12 @@ describe("scoped tokens on two API nodes sharing PostgreSQL", { skip: SKIP_POSTG
 
     await adminA.revokeToken(created.id);
     const revokedAt = Date.now();
-    await assert.rejects(client(0, created.token).region("edge-1"), UnauthorizedError, "node A refuses it at once");
+    await assert.rejects(client(0, created.token).getVersion("edge-1"), UnauthorizedError, "node A refuses it at once");
     // Node B may still hold the lookup in its cache; it must refuse the token once that expires.
     const deadline = revokedAt + CACHE_MS + 2_000;
     for (;;) {
       try {
-        await onB.region("edge-1");
+        await onB.getVersion("edge-1");
       } catch (error) {
         assert.ok(error instanceof UnauthorizedError, `refused as unauthorized, got ${String(error)}`);
         break;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ApiNode, startNodes, stopNodes } from "../../src/checker/nodes.js";
 import { VersoClient } from "../../src/client/http-client.js";
+import { HttpTransport } from "../../src/client/transport.js";
 import { internalsOf } from "../../src/core/store-internals.js";
 import { IdempotencyKeyReusedError } from "../../src/protocol/errors.js";
 import { until } from "../support/until.js";
@@ -14,11 +15,16 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
   let nodes: ApiNode[] = [];
   let a: VersoClient;
   let b: VersoClient;
+  /** The same nodes without the client's methods, to read a write's response headers. */
+  let rawA: HttpTransport;
+  let rawB: HttpTransport;
 
   before(async () => {
     nodes = await startNodes({ kind: "postgres", url: PG_URL, schema, poolSize: 4 }, 2);
     a = new VersoClient({ server: nodes[0]!.url, retries: 0 });
     b = new VersoClient({ server: nodes[1]!.url, retries: 0 });
+    rawA = new HttpTransport({ server: nodes[0]!.url, retries: 0 });
+    rawB = new HttpTransport({ server: nodes[1]!.url, retries: 0 });
   });
   after(async () => {
     await stopNodes(nodes);
@@ -49,13 +55,13 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
   });
 
   it("replays on node B a write first made on node A with the same Idempotency-Key", async () => {
-    const first = await a.request<{ version: number }>({
+    const first = await rawA.request<{ version: number }>({
       method: "PUT",
       path: "/v1/regions/retry/collections/c/rows/k",
       body: { v: 1 },
       write: { idempotencyKey: "retry-1" },
     });
-    const retried = await b.request<{ version: number }>({
+    const retried = await rawB.request<{ version: number }>({
       method: "PUT",
       path: "/v1/regions/retry/collections/c/rows/k",
       body: { v: 1 },
@@ -64,25 +70,25 @@ describe("two API nodes on one PostgreSQL schema", { skip: SKIP_POSTGRES }, () =
     assert.deepEqual(retried.body, first.body);
     assert.equal(first.headers.get("idempotency-replayed"), null);
     assert.equal(retried.headers.get("idempotency-replayed"), "true");
-    assert.equal((await b.region("retry")).version, 1);
+    assert.equal((await b.getVersion("retry")).version, 1);
     await assert.rejects(b.put("retry", "c", "k", { v: 2 }, { idempotencyKey: "retry-1" }), IdempotencyKeyReusedError);
   });
 
   it("executes once a request sent to both nodes at the same time with one Idempotency-Key", async () => {
     const keys = Array.from({ length: 25 }, (_, i) => `both-${i}`);
-    const send = (client: VersoClient, key: string) =>
-      client.request<{ region: string; version: number }>({
+    const send = (transport: HttpTransport, key: string) =>
+      transport.request<{ region: string; version: number }>({
         method: "POST",
         path: "/v1/regions/both/next-version",
         write: { idempotencyKey: key },
       });
-    const pairs = await Promise.all(keys.map((key) => Promise.all([send(a, key), send(b, key)])));
+    const pairs = await Promise.all(keys.map((key) => Promise.all([send(rawA, key), send(rawB, key)])));
     for (const [x, y] of pairs) {
       assert.deepEqual(x.body, y.body);
       const replayed = [x, y].filter((r) => r.headers.get("idempotency-replayed") === "true").length;
       assert.equal(replayed, 1);
     }
-    assert.equal((await a.region("both")).version, keys.length);
+    assert.equal((await a.getVersion("both")).version, keys.length);
     assert.deepEqual(
       pairs.map(([x]) => x.body.version).sort((p, q) => p - q),
       keys.map((_, i) => i + 1),
