@@ -14,52 +14,64 @@ export const TOMBSTONE_QUERIES = {
     WHERE r.deleted = 1 AND r.updated_at < ? GROUP BY r.region_id`,
 } as const;
 
+/**
+ * The part of a prepared statement the backend uses, spelled out because the declarations
+ * emitted for this module cannot name better-sqlite3's own Statement type.
+ */
+export interface Prepared<Parameters extends unknown[], Result = unknown> {
+  run(...parameters: Parameters): Database.RunResult;
+  get(...parameters: Parameters): Result | undefined;
+  all(...parameters: Parameters): Result[];
+}
+
 export function statements(db: Database.Database) {
+  const prepare = <Parameters extends unknown[], Result = unknown>(sql: string): Prepared<Parameters, Result> =>
+    db.prepare<Parameters, Result>(sql);
   return {
-    region: db.prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
-    regions: db.prepare<[], RegionRow>("SELECT id, name, epoch, version, floor FROM regions ORDER BY name"),
-    createRegion: db.prepare<[string, string, number], { id: number }>(
+    region: prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
+    regions: prepare<[], RegionRow>("SELECT id, name, epoch, version, floor FROM regions ORDER BY name"),
+    createRegion: prepare<[string, string, number], { id: number }>(
       "INSERT INTO regions (name, epoch, version, floor, created_at) VALUES (?, ?, 0, 0, ?) RETURNING id",
     ),
-    bump: db.prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
-    setFloor: db.prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
-    rowState: db.prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
+    bump: prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
+    setFloor: prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
+    rowState: prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
       "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
     ),
-    upsertRow: db.prepare<[number, string, string, number, number, string | null, number]>(
+    upsertRow: prepare<[number, string, string, number, number, string | null, number]>(
       `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (region_id, collection, key) DO UPDATE SET
          version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at`,
     ),
-    liveRows: db.prepare<[number, string, string, number], { key: string; version: number; value: string }>(
+    liveRows: prepare<[number, string, string, number], { key: string; version: number; value: string }>(
       `SELECT key, version, value FROM rows
        WHERE region_id = ? AND collection = ? AND deleted = 0 AND key > ? ORDER BY key LIMIT ?`,
     ),
-    changesAfter: db.prepare<[number, number, number], FeedRow>(
+    changesAfter: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value FROM rows
        WHERE region_id = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
     ),
-    liveAfter: db.prepare<[number, number, number], FeedRow>(
+    liveAfter: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value FROM rows
        WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
     ),
-    changesUpTo: db.prepare<[number, number, number], FeedRow>(
+    changesUpTo: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
     ),
-    liveUpTo: db.prepare<[number, number, number], FeedRow>(
+    liveUpTo: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
     ),
-    purge: db.prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
-    tombstoneHorizons: db.prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
-    idempotencyGet: db.prepare<[string], { fingerprint: string; outcome: string }>(
+    purge: prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
+    tombstoneHorizons: prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
+    idempotencyGet: prepare<[string], { fingerprint: string; outcome: string }>(
       "SELECT fingerprint, outcome FROM idempotency WHERE key = ?",
     ),
-    idempotencyPut: db.prepare<[string, string, string, number]>(
+    idempotencyPut: prepare<[string, string, string, number]>(
       "INSERT INTO idempotency (key, fingerprint, outcome, created_at) VALUES (?, ?, ?, ?)",
     ),
-    sweep: db.prepare<[number]>("DELETE FROM idempotency WHERE created_at < ?"),
+    sweep: prepare<[number]>("DELETE FROM idempotency WHERE created_at < ?"),
   };
 }
 
