@@ -3,13 +3,16 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
+import { VersoClient } from "../client/http-client.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";
+import { trustingFetch } from "./tls-files.js";
 import { UsageError } from "./usage-error.js";
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)
+  --ca FILE                  PEM file of a private CA to trust for an https server (or $VERSO_CA)
   --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time, at least
                              once: the change as JSON on stdin ({"op","collection","key","version","value"?});
                              a non-zero exit is retried with backoff before anything after it
@@ -25,6 +28,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       server: { type: "string" },
       region: { type: "string" },
       token: { type: "string" },
+      ca: { type: "string" },
       replica: { type: "string" },
       exec: { type: "string" },
       transport: { type: "string", default: "watch" },
@@ -44,6 +48,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const pageLimit = values["page-limit"] === undefined ? undefined : int(values["page-limit"], "--page-limit", 1);
   const statusEvery = parseDuration(values["status-interval"]);
   const token = values.token ?? process.env.VERSO_TOKEN;
+  const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
   const exec = values.exec;
 
   const out = (json: Record<string, unknown>, human: string) =>
@@ -55,6 +60,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
     path: values.replica,
     transport: values.transport,
     ...(token && { token }),
+    ...(fetch && { client: new VersoClient({ server, ...(token && { token }), fetch }) }),
     ...(pageLimit !== undefined && { pageLimit }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });

@@ -13,6 +13,7 @@ import { UsageError } from "./usage-error.js";
 const OPTIONS = {
   server: { type: "string" },
   token: { type: "string" },
+  ca: { type: "string" },
   output: { type: "string", short: "o" },
   "idempotency-key": { type: "string" },
   "if-match": { type: "string" },
@@ -29,7 +30,7 @@ const OPTIONS = {
   "before-version": { type: "string" },
 } as const;
 
-const COMMON = new Set(["server", "token", "output"]);
+const COMMON = new Set(["server", "token", "ca", "output"]);
 
 type Values = ReturnType<typeof parse>["values"];
 

@@ -6,6 +6,7 @@
 export const COMMON_OPTIONS = {
   server: "URL of the server (default $VERSO_SERVER or http://127.0.0.1:7070)",
   token: "bearer token (default $VERSO_TOKEN)",
+  ca: "PEM file of a private CA to trust for https servers (default $VERSO_CA)",
   output: "human (default) or json: one JSON document per line on stdout, errors as JSON on stderr",
 } as const;
 
@@ -104,7 +105,12 @@ export function commandHelp(name: string): string {
   const spec = CLIENT_COMMANDS[name];
   if (!spec) return "";
   const options: Array<[string, string]> = spec.options.map((o) => [flag(o), OPTION_HELP[o]]);
-  options.push(["--server URL", COMMON_OPTIONS.server], ["--token T", COMMON_OPTIONS.token], ["-o human|json", COMMON_OPTIONS.output]);
+  options.push(
+    ["--server URL", COMMON_OPTIONS.server],
+    ["--token T", COMMON_OPTIONS.token],
+    ["--ca FILE", COMMON_OPTIONS.ca],
+    ["-o human|json", COMMON_OPTIONS.output],
+  );
   const width = Math.max(...options.map(([f]) => f.length));
   return [
     `usage: ${usageLine(name)}`,

@@ -1,5 +1,6 @@
-/** Where client commands connect: --server/$VERSO_SERVER and --token/$VERSO_TOKEN, checked once for all commands. */
+/** Where client commands connect: --server/$VERSO_SERVER, --token/$VERSO_TOKEN and --ca/$VERSO_CA, checked once for all commands. */
 import { VersoClient } from "../client/http-client.js";
+import { trustingFetch } from "./tls-files.js";
 import { UsageError } from "./usage-error.js";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:7070";
@@ -12,8 +13,12 @@ export function serverUrl(flag: string | undefined): string {
   return server;
 }
 
-export function clientFrom(values: { server?: string | undefined; token?: string | undefined }): { client: VersoClient; server: string } {
+export function clientFrom(values: { server?: string | undefined; token?: string | undefined; ca?: string | undefined }): {
+  client: VersoClient;
+  server: string;
+} {
   const server = serverUrl(values.server);
   const token = values.token ?? process.env.VERSO_TOKEN;
-  return { client: new VersoClient({ server, ...(token && { token }) }), server };
+  const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
+  return { client: new VersoClient({ server, ...(token && { token }), ...(fetch && { fetch }) }), server };
 }

@@ -17,10 +17,10 @@ export function reportFailure(error: unknown, format: Format, server?: string): 
   }
   const reason = networkFailure(error);
   if (reason === undefined) throw error;
-  process.stderr.write(
-    `verso: cannot reach the server${server ? ` at ${server}` : ""} (${reason})\n` +
-      `  is "verso serve" running there? Point elsewhere with --server URL or VERSO_SERVER.\n`,
-  );
+  const hint = certificateProblem(error)
+    ? "  its TLS certificate is not trusted: give the CA that signed it with --ca FILE or VERSO_CA."
+    : '  is "verso serve" running there? Point elsewhere with --server URL or VERSO_SERVER.';
+  process.stderr.write(`verso: cannot reach the server${server ? ` at ${server}` : ""} (${reason})\n${hint}\n`);
   return 1;
 }
 
@@ -45,4 +45,10 @@ function networkFailure(error: unknown): string | undefined {
   if (!(error instanceof TypeError) || error.message !== "fetch failed") return undefined;
   const cause = error.cause as (Error & { code?: string; errors?: Error[] }) | undefined;
   return cause?.errors?.[0]?.message ?? cause?.message ?? cause?.code ?? "network error";
+}
+
+/** The connection failed on the server's certificate (Node's TLS error codes), not on reaching it. */
+function certificateProblem(error: unknown): boolean {
+  const code = ((error as Error).cause as { code?: string } | undefined)?.code ?? "";
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code);
 }

@@ -1,12 +1,13 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_DB_PATH, openStore } from "../open-store.js";
 import { MIN_ADMIN_TOKEN_LENGTH } from "../server/authenticator.js";
-import { checkBind, UnauthenticatedBindError } from "../server/bind-policy.js";
-import { startServer, stopOnSignals } from "../server/serve.js";
+import { checkBind, PlaintextBindError, UnauthenticatedBindError } from "../server/bind-policy.js";
+import { type RunningServer, startServer, stopOnSignals } from "../server/serve.js";
 import { redact } from "../storage/postgres/connect.js";
 import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
 import { parseDuration } from "./durations.js";
 import { int, port } from "./inputs.js";
+import { readTlsFiles } from "./tls-files.js";
 import { UsageError } from "./usage-error.js";
 
 export const SERVE_USAGE = `verso serve [options]
@@ -29,7 +30,10 @@ export const SERVE_USAGE = `verso serve [options]
   --token-cache DUR            how long a node trusts a token lookup (default 5s): the longest a
                                revocation on another node takes to reach this one (0 = ask every time)
   --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
-  --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)`;
+  --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)
+  --tls-cert FILE              serve HTTPS with this PEM certificate chain (with --tls-key); both files
+  --tls-key FILE               are read again on SIGHUP, so certificates rotate without a restart
+  --insecure-http              plain HTTP on a non-loopback host, because TLS ends in a proxy in front`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -52,6 +56,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "token-cache": { type: "string", default: "5s" },
       heartbeat: { type: "string", default: "15s" },
       "watch-buffer-bytes": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "insecure-http": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -61,10 +68,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new UsageError(`the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
   }
+  const tls = readTlsFiles(values["tls-cert"], values["tls-key"]);
+  const insecureHttp = values["insecure-http"];
+  if (insecureHttp && tls) throw new UsageError("--insecure-http and --tls-cert contradict each other: choose one");
   try {
-    checkBind(values.host, adminToken !== undefined);
+    checkBind(values.host, adminToken !== undefined, { tls: tls !== undefined, insecureHttp });
   } catch (error) {
-    if (error instanceof UnauthenticatedBindError) throw new UsageError(error.message);
+    if (error instanceof UnauthenticatedBindError || error instanceof PlaintextBindError) throw new UsageError(error.message);
     throw error;
   }
   const poolSize = int(values["pg-pool"], "--pg-pool", 2);
@@ -106,6 +116,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     heartbeatMs,
     ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
+    ...(tls && { tls }),
+    insecureHttp,
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -114,6 +126,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     await server.stop();
     await store.close();
   }, log);
+  if (tls) reloadTlsOnHangup(server, values["tls-cert"] ?? "", values["tls-key"] ?? "", log);
   const backend = values.postgres
     ? `postgres ${redact(values.postgres)} schema ${values["pg-schema"]}`
     : `sqlite ${values.db}, synchronous=${values.synchronous}`;
@@ -123,4 +136,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
   } else {
     log("authentication on: requests need Authorization: Bearer <token> (manage tokens with `verso token`)");
   }
+}
+
+/**
+ * SIGHUP re-reads the certificate and key: new connections get them, open ones keep the
+ * old. A file that cannot be read or does not hold a valid pair keeps the old ones.
+ */
+function reloadTlsOnHangup(server: RunningServer, certFile: string, keyFile: string, log: (line: string) => void): void {
+  process.on("SIGHUP", () => {
+    try {
+      const tls = readTlsFiles(certFile, keyFile);
+      if (tls) server.reloadTls(tls);
+      log(`SIGHUP: reloaded the TLS certificate from ${certFile}`);
+    } catch (error) {
+      log(`SIGHUP: kept the current TLS certificate: ${(error as Error).message}`);
+    }
+  });
 }

@@ -8,7 +8,7 @@ import { type Format, print, table } from "./output.js";
 import { reportFailure } from "./report.js";
 import { UsageError } from "./usage-error.js";
 
-export const TOKEN_USAGE = `token commands (need the admin token: --token T or $VERSO_TOKEN; --server URL; -o human|json):
+export const TOKEN_USAGE = `token commands (need the admin token: --token T or $VERSO_TOKEN; --server URL; --ca FILE; -o human|json):
   verso token create --region R [--region R2 ...] --read|--write [--name N]
                                           --region '*' covers every region; the secret is shown once
   verso token list
@@ -76,6 +76,7 @@ function parse(argv: string[]) {
     options: {
       server: { type: "string" },
       token: { type: "string" },
+      ca: { type: "string" },
       output: { type: "string", short: "o", default: "human" },
       region: { type: "string", multiple: true },
       read: { type: "boolean", default: false },

@@ -19,6 +19,7 @@ import { rowRoutes } from "./routes/rows.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
+import type { TlsMaterial } from "./tls.js";
 
 export interface AppOptions {
   store: VersoStore;
@@ -36,6 +37,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Unsent bytes past which a watch consumer is cut off (it resumes with Last-Event-ID). Default 1 MiB. */
   watchBufferBytes?: number;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: TlsMaterial | undefined;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -43,7 +46,10 @@ export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Fastify types an HTTPS instance apart from an HTTP one, yet routes, hooks and
+  // replies are the same; the rest of the server is written once, against the HTTP type.
   const app = Fastify({
+    ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key } }),
     logger: false,
     bodyLimit: 64 * 1024,
     // Requests that reach a stopping server on an open connection are still served: the
@@ -56,7 +62,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       const answered = (reply as FastifyReply).header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
       sendError(answered, errorResponse(error, log));
     },
-  });
+  }) as unknown as FastifyInstance;
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
   // an unsupported protocol is refused without a token lookup.
   app.addHook("onRequest", async (request, reply) => {

@@ -4,12 +4,14 @@
  * it to close. Writes are acknowledged only after their commit, so a kill -9 loses
  * nothing acknowledged.
  */
+import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { buildApp } from "./app.js";
 import { checkBind } from "./bind-policy.js";
 import { trackSpareConnections } from "./spare-connections.js";
+import type { TlsMaterial } from "./tls.js";
 
 export interface ServeOptions {
   store: VersoStore;
@@ -25,6 +27,10 @@ export interface ServeOptions {
   heartbeatMs?: number;
   /** Unsent bytes past which a watch consumer is cut off (default 1 MiB). */
   watchBufferBytes?: number;
+  /** Serve HTTPS with this certificate chain and key; required on a non-loopback host unless `insecureHttp`. */
+  tls?: TlsMaterial;
+  /** Plain HTTP on a non-loopback host, because TLS ends in a proxy in front of verso. */
+  insecureHttp?: boolean;
 }
 
 export interface RunningServer {
@@ -32,12 +38,14 @@ export interface RunningServer {
   url: string;
   /** Graceful stop: in-flight requests finish; the store is left open. */
   stop: () => Promise<void>;
+  /** Swaps the certificate and key for new connections (an HTTPS server only); open ones keep theirs. */
+  reloadTls: (tls: TlsMaterial) => void;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const host = options.host ?? "127.0.0.1";
-  checkBind(host, options.adminToken !== undefined);
+  checkBind(host, options.adminToken !== undefined, { tls: options.tls !== undefined, insecureHttp: options.insecureHttp ?? false });
   const app = buildApp({
     store: options.store,
     log,
@@ -47,6 +55,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
     ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
     ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
+    ...(options.tls && { tls: options.tls }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.
@@ -59,7 +68,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await app.listen({ host, port: options.port ?? 7070 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -75,7 +84,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     })();
     return stopping;
   };
-  return { app, url, stop };
+  const reloadTls = (tls: TlsMaterial) => {
+    if (!options.tls) throw new Error("this server speaks plain HTTP: start it with TLS to reload certificates");
+    (app.server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+  };
+  return { app, url, stop, reloadTls };
 }
 
 /**

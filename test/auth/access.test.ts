@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ADMIN, classify, type Principal, permits } from "../../src/server/access.js";
-import { checkBind, isLoopback, UnauthenticatedBindError } from "../../src/server/bind-policy.js";
+import { checkBind, isLoopback, PlaintextBindError, UnauthenticatedBindError } from "../../src/server/bind-policy.js";
 
 describe("classify", () => {
   it("reads by GET/HEAD and writes by any other method under /v1/regions/:region", () => {
@@ -59,7 +59,10 @@ describe("bind policy", () => {
   });
   it("refuses a non-loopback host without authentication only", () => {
     assert.throws(() => checkBind("0.0.0.0", false), UnauthenticatedBindError);
-    assert.doesNotThrow(() => checkBind("0.0.0.0", true));
+    assert.throws(() => checkBind("0.0.0.0", true), PlaintextBindError);
+    assert.doesNotThrow(() => checkBind("0.0.0.0", true, { tls: true }));
+    assert.doesNotThrow(() => checkBind("0.0.0.0", true, { insecureHttp: true }));
+    assert.throws(() => checkBind("0.0.0.0", false, { tls: true }), UnauthenticatedBindError);
     assert.doesNotThrow(() => checkBind("127.0.0.1", false));
   });
 });

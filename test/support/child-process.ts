@@ -102,7 +102,7 @@ export async function startChildServer(args: string[], startupMs = 20_000): Prom
     throw new Error(`server exited before listening (${JSON.stringify(exit)}):\n${running.stderr.text()}`);
   });
   try {
-    const match = await Promise.race([running.stderr.waitFor(/serving (http:\/\/\S+)/, startupMs), died]);
+    const match = await Promise.race([running.stderr.waitFor(/serving (https?:\/\/\S+)/, startupMs), died]);
     return { ...running, url: match[1] ?? "", log: running.stderr.text };
   } catch (error) {
     await stopChild(running);
