@@ -11,9 +11,11 @@ import type {
   ConditionalWriteOptions,
   DeleteResult,
   Json,
+  ListParams,
   NextVersionResult,
   Page,
   PutResult,
+  ReadParams,
   Region,
   Row,
   RowList,
@@ -24,20 +26,6 @@ import type {
 import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
 import { regionPath, rowPath, rowsPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
-
-/** The query of `GET` on a row. */
-export interface ReadOptions {
-  /** Wait until the region's head is at least this version (read-your-writes barrier). */
-  minVersion?: number;
-  /** How long to wait for `minVersion` before ConsistencyTimeoutError. */
-  timeoutMs?: number;
-}
-
-/** The query of `GET` on a collection's rows: a page of keys after `after`. */
-export interface ListOptions {
-  after?: string;
-  limit?: number;
-}
 
 export class VersoClient {
   private readonly transport: HttpTransport;
@@ -81,11 +69,11 @@ export class VersoClient {
     });
   }
 
-  get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
+  get(region: string, collection: string, key: string, options: ReadParams = {}): Promise<Row> {
     return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query: { ...options } });
   }
 
-  list(region: string, collection: string, options: ListOptions = {}): Promise<RowList> {
+  list(region: string, collection: string, options: ListParams = {}): Promise<RowList> {
     return this.transport.json({ method: "GET", path: rowsPath(region, collection), query: { ...options } });
   }
 

@@ -1,9 +1,6 @@
-import type { ChangesParams } from "../protocol/types.js";
+import type { ChangesParams, ReadParams } from "../protocol/types.js";
 
-export interface ReadOptions {
-  /** Wait until the region's head is at least this version (read-your-writes barrier). */
-  minVersion?: number;
-  timeoutMs?: number;
+export interface ReadOptions extends ReadParams {
   signal?: AbortSignal;
 }
 

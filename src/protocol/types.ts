@@ -91,6 +91,20 @@ export interface ConditionalWriteOptions extends WriteOptions {
   ifVersion?: Expectation;
 }
 
+/** The query of a row read, as the store and the client take it. */
+export interface ReadParams {
+  /** Wait until the region's head is at least this version (read-your-writes barrier). */
+  minVersion?: number;
+  /** How long to wait for `minVersion` before 504 consistency_timeout. */
+  timeoutMs?: number;
+}
+
+/** The query of a collection's rows: a page of keys after `after`. */
+export interface ListParams {
+  after?: string;
+  limit?: number;
+}
+
 /** The query of `GET /changes`, as the store and the client take it. */
 export interface ChangesParams {
   since?: number;
