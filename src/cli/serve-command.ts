@@ -7,11 +7,14 @@ import { redact } from "../storage/postgres/connect.js";
 import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
 import { parseDuration } from "./durations.js";
 import { int, port } from "./inputs.js";
+import { chooseStorage, postgresFailure } from "./storage-choice.js";
 import { UsageError } from "./usage-error.js";
 
 export const SERVE_USAGE = `verso serve [options]
-  --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
-  --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it
+  --db PATH                    SQLite file (default $VERSO_DB or ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store);
+                               its folder must exist (only the default one is created)
+  --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it.
+                               Not together with --db
   --pg-listen-url URL          LISTEN connection, if it must bypass a transaction-mode pooler (default: --postgres)
   --pg-schema NAME             PostgreSQL schema for verso's tables (default ${DEFAULT_SCHEMA})
   --pg-pool N                  PostgreSQL connections of this node (default 10)
@@ -35,8 +38,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      db: { type: "string", default: process.env.VERSO_DB ?? DEFAULT_DB_PATH },
-      postgres: { type: "string", default: process.env.VERSO_DATABASE_URL },
+      db: { type: "string" },
+      postgres: { type: "string" },
       "pg-listen-url": { type: "string" },
       "pg-schema": { type: "string", default: DEFAULT_SCHEMA },
       "pg-pool": { type: "string", default: "10" },
@@ -57,6 +60,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   if (values.synchronous !== "full" && values.synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
   const listenPort = port(values.port);
+  const storage = chooseStorage(values, process.env);
+  const postgresUrl = storage.kind === "postgres" ? storage.url : undefined;
   const adminToken = values["admin-token"] || process.env.VERSO_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new UsageError(`the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
@@ -79,10 +84,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     values["max-request-bytes"] === undefined ? undefined : int(values["max-request-bytes"], "--max-request-bytes", 1);
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
-    path: values.db,
-    ...(values.postgres && {
+    ...(storage.kind === "sqlite" && { path: storage.path }),
+    ...(postgresUrl && {
       postgres: {
-        connectionString: values.postgres,
+        connectionString: postgresUrl,
         schema: values["pg-schema"],
         poolSize,
         notify,
@@ -94,6 +99,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),
     log,
+  }).catch((error: unknown) => {
+    throw storage.kind === "postgres" ? postgresFailure(error, storage) : error;
   });
   const server = await startServer({
     store,
@@ -107,9 +114,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
   });
   stopOnSignals(server, log);
-  const backend = values.postgres
-    ? `postgres ${redact(values.postgres)} schema ${values["pg-schema"]}`
-    : `sqlite ${values.db}, synchronous=${values.synchronous}`;
+  const backend =
+    storage.kind === "postgres"
+      ? `postgres ${redact(storage.url)} schema ${values["pg-schema"]}`
+      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}`;
   log(`serving ${server.url} (${backend}, group commit ${values["no-group-commit"] ? "off" : "on"})`);
   if (adminToken === undefined) {
     log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");
