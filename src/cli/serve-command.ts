@@ -21,6 +21,7 @@ export const SERVE_USAGE = `verso serve [options]
   --pg-notify MODE             in-transaction (default) or after-commit: how commits reach other nodes
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port (default 7070; 0 picks a free one)
+  --skip-integrity-check       SQLite: start without PRAGMA quick_check, which reads the whole file
   --synchronous full|normal    full (default): acknowledged writes survive power loss;
                                normal: they survive a crash of verso, not of the machine
   --no-group-commit            commit every write on its own (slower; for comparison)
@@ -47,6 +48,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: process.env.PORT ?? "7070" },
       synchronous: { type: "string", default: "full" },
+      "skip-integrity-check": { type: "boolean", default: false },
       "no-group-commit": { type: "boolean", default: false },
       "tombstone-retention": { type: "string", default: "7d" },
       "idempotency-retention": { type: "string", default: "24h" },
@@ -95,6 +97,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       },
     }),
     synchronous: values.synchronous,
+    skipIntegrityCheck: values["skip-integrity-check"],
     maxBatch: values["no-group-commit"] ? 1 : 512,
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),

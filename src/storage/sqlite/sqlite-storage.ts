@@ -11,11 +11,10 @@ import type { Region } from "../../protocol/types.js";
 import { assemblePage, committedHeads, emptyRegion, type FeedRow, newEpoch, type RegionRow, toRegion } from "../shared.js";
 import type { ChangesQuery, CommitListener, RawPage, Storage, StoredRow, WriteCommand, WriteOutcome, WriteResult } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
-import { checkSchemaVersion, migrate } from "./migrations.js";
-import { openDatabase, type SqliteOptions } from "./open-database.js";
+import { openVersoFile, type VersoFileOptions } from "./open-verso-file.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 
-export interface SqliteStorageOptions extends SqliteOptions {
+export interface SqliteStorageOptions extends VersoFileOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
 }
@@ -33,6 +32,7 @@ export const TOMBSTONE_QUERIES = {
 export class SqliteStorage implements Storage {
   readonly backend = "sqlite";
   private readonly db: Database.Database;
+  private readonly closeFile: () => void;
   private readonly now: () => number;
   private readonly listeners = new Set<CommitListener>();
   private readonly stmt;
@@ -42,14 +42,8 @@ export class SqliteStorage implements Storage {
   private readonly tokenStorage: SqliteTokenStorage;
 
   constructor(options: SqliteStorageOptions) {
-    this.db = openDatabase(options, (db) => checkSchemaVersion(db));
+    ({ db: this.db, close: this.closeFile } = openVersoFile(options));
     this.now = options.now ?? Date.now;
-    try {
-      migrate(this.db);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
     const db = this.db;
     this.stmt = {
       region: db.prepare<[string], RegionRow>("SELECT id, name, epoch, version, floor FROM regions WHERE name = ?"),
@@ -245,6 +239,6 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    if (this.db.open) this.db.close();
+    this.closeFile();
   }
 }
