@@ -17,6 +17,7 @@ import { rowRoutes } from "./routes/rows.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
+import { StorageHealth } from "./storage-health.js";
 
 export interface AppOptions {
   store: VersoStore;
@@ -48,6 +49,7 @@ export interface RouteContext {
   now: () => number;
   heartbeatMs: number;
   watchBufferBytes: number;
+  storageHealth: StorageHealth;
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -91,7 +93,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
+    storageHealth: new StorageHealth(options.store.storage),
   };
+  app.addHook("onClose", async () => context.storageHealth.close());
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
   // default, and refusing it would only get in the way.
@@ -108,6 +112,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof VersoError && error.replayed) reply.header("idempotency-replayed", "true");
+    context.storageHealth.record(error);
     const { status, body } = errorResponse(error, log);
     void reply.status(status).send(body);
   });
