@@ -31,7 +31,8 @@ export const SERVE_USAGE = `verso serve [options]
   --admin-token T              turns authentication on (default $VERSO_ADMIN_TOKEN; prefer the variable:
                                arguments show in ps). Without it verso serves loopback hosts only
   --token-cache DUR            how long a node trusts a token lookup (default 5s): the longest a
-                               revocation on another node takes to reach this one (0 = ask every time)
+                               revocation on another node takes to reach this one, open reads included
+                               (0 = ask every time; open reads are then checked every second)
   --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
   --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)`;
 

@@ -90,7 +90,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     log,
     tokens,
     now: options.now ?? Date.now,
-    auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
+    auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs, log }),
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
     storageHealth: new StorageHealth(options.store.storage),
