@@ -7,8 +7,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { type CliResult, startChildServer, startVerso, stopChild, within } from "../support/child-process.js";
+import { type TranspiledBin, transpiledBin } from "../support/transpiled-bin.js";
+
+/** The CLI without a loader in between: these processes stop right after starting. */
+let built: TranspiledBin | undefined;
 
 function exited(result: CliResult, code: number, stderr: RegExp): void {
   assert.equal(result.code, code, `expected exit ${code}, got ${result.code}\nstderr: ${result.stderr}`);
@@ -17,9 +21,10 @@ function exited(result: CliResult, code: number, stderr: RegExp): void {
 
 /** Runs `verso serve ARGS` expecting it to stop by itself; one that keeps serving fails the test. */
 async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const running = startVerso(["serve", "--port", "0", ...args], { env });
+  if (!built) throw new Error("the CLI was not built");
+  const running = startVerso(["serve", "--port", "0", ...args], { env, bin: built.bin });
   try {
-    const exit = await within(running.exited, 20_000, `verso serve ${args.join(" ")} to stop by itself`);
+    const exit = await within(running.exited, 60_000, `verso serve ${args.join(" ")} to stop by itself`);
     return { ...exit, stdout: running.stdout.text(), stderr: running.stderr.text() };
   } finally {
     await stopChild(running);
@@ -38,13 +43,17 @@ async function closedPort(): Promise<number> {
 
 describe("verso serve: where to store", () => {
   const dir = mkdtempSync(join(tmpdir(), "verso-serve-storage-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  before(async () => {
+    built = await transpiledBin();
+  });
+  after(() => {
+    built?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("refuses --postgres together with --db, from flags or variables", async () => {
-    const [flags, mixed] = await Promise.all([
-      serve(["--db", join(dir, "a.db"), "--postgres", "postgres://postgres@127.0.0.1/test"]),
-      serve(["--db", join(dir, "a.db")], { VERSO_DATABASE_URL: "postgres://postgres@127.0.0.1/test" }),
-    ]);
+    const flags = await serve(["--db", join(dir, "a.db"), "--postgres", "postgres://postgres@127.0.0.1/test"]);
+    const mixed = await serve(["--db", join(dir, "a.db")], { VERSO_DATABASE_URL: "postgres://postgres@127.0.0.1/test" });
     exited(flags, 2, /--db .* and --postgres .*: choose one/);
     exited(mixed, 2, /--db .* and \$VERSO_DATABASE_URL .*: choose one/);
     assert.equal(existsSync(join(dir, "a.db")), false, "no SQLite file was made");
@@ -57,7 +66,8 @@ describe("verso serve: where to store", () => {
   it("names PostgreSQL and the flag to fix when the server cannot be reached", async () => {
     const port = await closedPort();
     const url = `postgres://postgres@127.0.0.1:${port}/test`;
-    const [flag, variable] = await Promise.all([serve(["--postgres", url]), serve([], { VERSO_DATABASE_URL: url })]);
+    const flag = await serve(["--postgres", url]);
+    const variable = await serve([], { VERSO_DATABASE_URL: url });
     const reason = `cannot open PostgreSQL at postgres://postgres@127\\.0\\.0\\.1:${port}/test \\(.*ECONNREFUSED.*\\)`;
     exited(flag, 1, new RegExp(`${reason}; check --postgres`));
     exited(variable, 1, new RegExp(`${reason}; check \\$VERSO_DATABASE_URL`));

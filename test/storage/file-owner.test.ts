@@ -14,7 +14,7 @@ describe("one process owns a SQLite file", () => {
   const dir = mkdtempSync(join(tmpdir(), "verso-file-owner-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("a second process refuses to start on it and names the owner's pid", { timeout: 60_000 }, async () => {
+  it("a second process refuses to start on it and names the owner's pid", { timeout: 120_000 }, async () => {
     const db = join(dir, "owned.db");
     const first = new SqliteStorage({ path: db });
     // The same process may open it again (several API nodes in one process share it).
@@ -22,7 +22,7 @@ describe("one process owns a SQLite file", () => {
     try {
       const refused = startVerso(["serve", "--port", "0", "--db", db]);
       try {
-        const exit = await within(refused.exited, 20_000, "the second server to stop by itself");
+        const exit = await within(refused.exited, 60_000, "the second server to stop by itself");
         assert.equal(exit.code, 1, refused.stderr.text());
         assert.match(refused.stderr.text(), new RegExp(`owned\\.db is in use by process ${process.pid} \\(running since `));
       } finally {
@@ -34,7 +34,7 @@ describe("one process owns a SQLite file", () => {
     }
   });
 
-  it("is free again once its owner closes it, or dies by kill -9", { timeout: 60_000 }, async () => {
+  it("is free again once its owner closes it, or dies by kill -9", { timeout: 120_000 }, async () => {
     const db = join(dir, "handed-over.db");
     await new SqliteStorage({ path: db }).close();
     const killed = await startChildServer(["--db", db]);
