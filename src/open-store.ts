@@ -18,6 +18,8 @@ export interface OpenStoreOptions extends StoreOptions {
   path?: string;
   /** "full" (default) survives power loss; "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
+  /** SQLite: skip the integrity check at open, which reads the whole file. */
+  skipIntegrityCheck?: boolean;
   /** PostgreSQL instead of SQLite: a connection string, or the backend's options. */
   postgres?: string | Omit<PostgresStorageOptions, "now" | "log">;
 }
@@ -33,6 +35,7 @@ function openSqlite(options: OpenStoreOptions): Storage {
   return new SqliteStorage({
     path: options.path ?? DEFAULT_DB_PATH,
     ...(options.synchronous && { synchronous: options.synchronous }),
+    ...(options.skipIntegrityCheck && { skipIntegrityCheck: true }),
     ...(options.now && { now: options.now }),
   });
 }

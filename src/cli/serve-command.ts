@@ -7,18 +7,22 @@ import { redact } from "../storage/postgres/connect.js";
 import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
 import { parseDuration } from "./durations.js";
 import { int, port } from "./inputs.js";
+import { chooseStorage, postgresFailure } from "./storage-choice.js";
 import { readTlsFiles } from "./tls-files.js";
 import { UsageError } from "./usage-error.js";
 
 export const SERVE_USAGE = `verso serve [options]
-  --db PATH                    SQLite file (default ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store)
-  --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it
+  --db PATH                    SQLite file (default $VERSO_DB or ${DEFAULT_DB_PATH}; ":memory:" for a throwaway store);
+                               its folder must exist (only the default one is created)
+  --postgres URL               store in PostgreSQL instead (default $VERSO_DATABASE_URL); many nodes may share it.
+                               Not together with --db
   --pg-listen-url URL          LISTEN connection, if it must bypass a transaction-mode pooler (default: --postgres)
   --pg-schema NAME             PostgreSQL schema for verso's tables (default ${DEFAULT_SCHEMA})
   --pg-pool N                  PostgreSQL connections of this node (default 10)
   --pg-notify MODE             in-transaction (default) or after-commit: how commits reach other nodes
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port (default 7070; 0 picks a free one)
+  --skip-integrity-check       SQLite: start without PRAGMA quick_check, which reads the whole file
   --synchronous full|normal    full (default): acknowledged writes survive power loss;
                                normal: they survive a crash of verso, not of the machine
   --no-group-commit            commit every write on its own (slower; for comparison)
@@ -28,7 +32,8 @@ export const SERVE_USAGE = `verso serve [options]
   --admin-token T              turns authentication on (default $VERSO_ADMIN_TOKEN; prefer the variable:
                                arguments show in ps). Without it verso serves loopback hosts only
   --token-cache DUR            how long a node trusts a token lookup (default 5s): the longest a
-                               revocation on another node takes to reach this one (0 = ask every time)
+                               revocation on another node takes to reach this one, open reads included
+                               (0 = ask every time; open reads are then checked every second)
   --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
   --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)
   --tls-cert FILE              serve HTTPS with this PEM certificate chain (with --tls-key); both files
@@ -39,8 +44,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      db: { type: "string", default: process.env.VERSO_DB ?? DEFAULT_DB_PATH },
-      postgres: { type: "string", default: process.env.VERSO_DATABASE_URL },
+      db: { type: "string" },
+      postgres: { type: "string" },
       "pg-listen-url": { type: "string" },
       "pg-schema": { type: "string", default: DEFAULT_SCHEMA },
       "pg-pool": { type: "string", default: "10" },
@@ -48,6 +53,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: process.env.PORT ?? "7070" },
       synchronous: { type: "string", default: "full" },
+      "skip-integrity-check": { type: "boolean", default: false },
       "no-group-commit": { type: "boolean", default: false },
       "tombstone-retention": { type: "string", default: "7d" },
       "idempotency-retention": { type: "string", default: "24h" },
@@ -64,6 +70,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   if (values.synchronous !== "full" && values.synchronous !== "normal") throw new UsageError("--synchronous must be full or normal");
   const listenPort = port(values.port);
+  const storage = chooseStorage(values, process.env);
+  const postgresUrl = storage.kind === "postgres" ? storage.url : undefined;
   const adminToken = values["admin-token"] || process.env.VERSO_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new UsageError(`the admin token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. openssl rand -base64 32)`);
@@ -89,10 +97,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     values["max-request-bytes"] === undefined ? undefined : int(values["max-request-bytes"], "--max-request-bytes", 1);
   const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
   const store = await openStore({
-    path: values.db,
-    ...(values.postgres && {
+    ...(storage.kind === "sqlite" && { path: storage.path }),
+    ...(postgresUrl && {
       postgres: {
-        connectionString: values.postgres,
+        connectionString: postgresUrl,
         schema: values["pg-schema"],
         poolSize,
         notify,
@@ -100,10 +108,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
       },
     }),
     synchronous: values.synchronous,
+    skipIntegrityCheck: values["skip-integrity-check"],
     maxBatch: values["no-group-commit"] ? 1 : 512,
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),
     log,
+  }).catch((error: unknown) => {
+    throw storage.kind === "postgres" ? postgresFailure(error, storage) : error;
   });
   // This command opened the store, so it closes it: after the server stopped, or when it could not start.
   const server = await startServer({
@@ -127,9 +138,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     await store.close();
   }, log);
   if (tls) reloadTlsOnHangup(server, values["tls-cert"] ?? "", values["tls-key"] ?? "", log);
-  const backend = values.postgres
-    ? `postgres ${redact(values.postgres)} schema ${values["pg-schema"]}`
-    : `sqlite ${values.db}, synchronous=${values.synchronous}`;
+  const backend =
+    storage.kind === "postgres"
+      ? `postgres ${redact(storage.url)} schema ${values["pg-schema"]}`
+      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}`;
   log(`serving ${server.url} (${backend}, group commit ${values["no-group-commit"] ? "off" : "on"})`);
   if (adminToken === undefined) {
     log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");

@@ -14,7 +14,7 @@ export interface ClientOptions {
   server: string;
   token?: string;
   /**
-   * Attempts after the first for transient failures: network errors and 503, and for
+   * Attempts after the first for transient failures: network errors, 503 and 507, and for
    * writes (which carry an Idempotency-Key) also 500 `internal`. Default 4.
    */
   retries?: number;
@@ -76,7 +76,7 @@ export class HttpTransport {
 
   /**
    * Sends a call and resolves with the successful response, its body unread (streams read
-   * it as it arrives). Network errors and 503 are retried, and for writes 500 `internal`
+   * it as it arrives). Network errors, 503 and 507 are retried, and for writes 500 `internal`
    * too: the Idempotency-Key, the same on every attempt, makes a write whose outcome is
    * unknown safe to send again. Other failures throw a VersoError. An error thrown for a
    * write carries the key in `idempotencyKey` (see idempotencyKeyOf), so the caller can
@@ -123,7 +123,11 @@ export class HttpTransport {
       if (response.ok) return response;
       const text = await response.text();
       const error = errorFromBody(response.status, text === "" ? undefined : parseBody(text));
-      const transient = response.status === 503 || (idempotencyKey !== undefined && response.status === 500 && error.code === "internal");
+      // 507: the database was full and nothing was written; freeing space needs no change to the request.
+      const transient =
+        response.status === 503 ||
+        response.status === 507 ||
+        (idempotencyKey !== undefined && response.status === 500 && error.code === "internal");
       if (transient && attempt < this.retries) {
         await this.backoff(attempt);
         continue;

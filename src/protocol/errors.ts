@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "consistency_timeout",
   "payload_too_large",
   "unsupported_protocol_version",
+  "insufficient_storage",
   "internal",
 ] as const;
 
@@ -35,6 +36,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   consistency_timeout: 504,
   payload_too_large: 413,
   unsupported_protocol_version: 400,
+  insufficient_storage: 507,
   internal: 500,
 };
 
@@ -128,6 +130,14 @@ export class ForbiddenError extends VersoError {
   }
 }
 
+/** The database ran out of space: nothing was written, and the same request may succeed once space is freed. */
+export class InsufficientStorageError extends VersoError {
+  constructor(message = "the database is out of space: nothing was written; retry once space is freed") {
+    super("insufficient_storage", message);
+    this.name = "InsufficientStorageError";
+  }
+}
+
 export class InternalError extends VersoError {
   constructor(message = "internal error") {
     super("internal", message);
@@ -164,6 +174,8 @@ export function errorFromBody(status: number, body: unknown): VersoError {
       return new PayloadTooLargeError(message);
     case "unsupported_protocol_version":
       return new UnsupportedProtocolVersionError(message, extra.supported as { min: number; max: number });
+    case "insufficient_storage":
+      return new InsufficientStorageError(message);
     case "internal":
       return new InternalError(message);
   }

@@ -19,6 +19,7 @@ import { rowRoutes } from "./routes/rows.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
+import { StorageHealth } from "./storage-health.js";
 import type { TlsMaterial } from "./tls.js";
 
 export interface AppOptions {
@@ -88,10 +89,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     log,
     tokens,
     now: options.now ?? Date.now,
-    auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
+    auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs, log }),
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
+    storageHealth: new StorageHealth(internals.storage),
   };
+  app.addHook("onClose", async () => context.storageHealth.close());
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
   // default, and refusing it would only get in the way.
@@ -106,7 +109,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => sendError(reply, errorResponse(error, log)));
+  app.setErrorHandler((error, _request, reply) => {
+    context.storageHealth.record(error);
+    sendError(reply, errorResponse(error, log));
+  });
   app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
 
   healthRoutes(app, context);

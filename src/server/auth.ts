@@ -12,8 +12,9 @@ import type { WriteCommand } from "../model/write-command.js";
 import { ForbiddenError, UnauthorizedError } from "../protocol/errors.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { type Access, ADMIN, canRead, classify, type Principal, permits } from "./access.js";
-import { Authenticator } from "./authenticator.js";
+import { Authenticator, DEFAULT_TOKEN_CACHE_MS } from "./authenticator.js";
 import { header } from "./headers.js";
+import { startRevocationSweep } from "./revocation-sweep.js";
 
 export interface AuthOptions {
   /** Turns auth on. */
@@ -21,6 +22,7 @@ export interface AuthOptions {
   tokens?: TokenStorage | undefined;
   /** How long a token lookup is reused (default 5 s); revocations on this node clear it at once. */
   tokenCacheMs?: number | undefined;
+  log?: (line: string) => void;
 }
 
 export interface Auth {
@@ -86,6 +88,23 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): Auth {
     });
   }
 
+  const revoked = (id: string) => {
+    authenticator?.forget();
+    // Ending the response closes its connection: the reader sees it, reconnects and gets 401.
+    for (const response of openReads.get(id) ?? []) response.destroy();
+  };
+  if (authenticator && options.tokens) {
+    // Revocations made through other nodes sharing the database.
+    const stopSweep = startRevocationSweep({
+      tokens: options.tokens,
+      cacheMs: options.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS,
+      openTokens: () => [...openReads.keys()],
+      revoked,
+      log: options.log ?? (() => {}),
+    });
+    app.addHook("onClose", async () => stopSweep());
+  }
+
   return {
     enabled: authenticator !== undefined,
     principalOf,
@@ -93,11 +112,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): Auth {
       const principal = principalOf(request);
       return scopeIdempotency(command, principal.kind === "token" ? principal.id : undefined);
     },
-    revoked: (id) => {
-      authenticator?.forget();
-      // Ending the response closes its connection: the reader sees it, reconnects and gets 401.
-      for (const response of openReads.get(id) ?? []) response.destroy();
-    },
+    revoked,
   };
 }
 

@@ -1,11 +1,21 @@
 /**
  * The one place where errors become HTTP responses. Contract errors carry their own
- * code and status; framework errors are translated to the contract's codes; anything
+ * code and status; framework errors are translated to the contract's codes; a full
+ * database is `insufficient_storage` (507, retryable: nothing was written); anything
  * else is an `internal` 500 whose details go to the log, not to the client. A refusal
  * replayed for an Idempotency-Key says so in a header, as a replayed success does.
  */
 import { ReplayedRefusal } from "../core/replayed-refusal.js";
-import { BadRequestError, type ErrorBody, InternalError, NotFoundError, PayloadTooLargeError, VersoError } from "../protocol/errors.js";
+import {
+  BadRequestError,
+  type ErrorBody,
+  InsufficientStorageError,
+  InternalError,
+  NotFoundError,
+  PayloadTooLargeError,
+  VersoError,
+} from "../protocol/errors.js";
+import { storageFailure } from "../storage/storage-failure.js";
 
 export const IDEMPOTENCY_REPLAYED_HEADER = "idempotency-replayed";
 
@@ -23,6 +33,10 @@ export function toVersoError(error: unknown, log: (line: string) => void): Verso
   if (e.code === "FST_ERR_CTP_EMPTY_JSON_BODY") return new BadRequestError("request body is empty");
   if (e.statusCode === 404) return new NotFoundError(e.message ?? "not found");
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new BadRequestError(e.message ?? "bad request");
+  if (storageFailure(error)?.kind === "full") {
+    log(`storage full: ${e.message ?? String(error)}`);
+    return new InsufficientStorageError();
+  }
   log(`internal error: ${(error as Error)?.stack ?? String(error)}`);
   return new InternalError();
 }

@@ -2,6 +2,7 @@ import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import type { Auth } from "./auth.js";
+import type { StorageHealth } from "./storage-health.js";
 
 /** What every group of routes is given by the app that installs it. */
 export interface RouteContext {
@@ -17,4 +18,6 @@ export interface RouteContext {
   now: () => number;
   heartbeatMs: number;
   watchBufferBytes: number;
+  /** Storage failures requests met, for /healthz. */
+  storageHealth: StorageHealth;
 }

@@ -8,18 +8,16 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
-import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
-import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
 import { committedHeads, emptyRegion, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
-import { MIGRATIONS } from "./migrations.js";
+import { openVersoFile, type VersoFileOptions } from "./open-verso-file.js";
 import { type PageReader, pageReader } from "./read-page.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchWriter, batchWriter } from "./write-batch.js";
 
-export interface SqliteStorageOptions extends SqliteOptions {
+export interface SqliteStorageOptions extends VersoFileOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
 }
@@ -27,6 +25,7 @@ export interface SqliteStorageOptions extends SqliteOptions {
 export class SqliteStorage implements Storage {
   readonly backend = "sqlite";
   private readonly db: Database.Database;
+  private readonly closeFile: () => void;
   private readonly observers = new Set<CommitObserver>();
   private readonly sql: Statements;
   private readonly writeBatch: BatchWriter;
@@ -34,13 +33,7 @@ export class SqliteStorage implements Storage {
   private readonly tokenStorage: SqliteTokenStorage;
 
   constructor(options: SqliteStorageOptions) {
-    this.db = openDatabase(options, (db) => checkSchemaVersion(db, MIGRATIONS));
-    try {
-      migrate(this.db, MIGRATIONS);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    ({ db: this.db, close: this.closeFile } = openVersoFile(options));
     this.sql = statements(this.db);
     this.writeBatch = batchWriter(this.db, this.sql, options.now ?? Date.now);
     this.readPage = pageReader(this.db, this.sql);
@@ -101,6 +94,6 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.observers.clear();
-    if (this.db.open) this.db.close();
+    this.closeFile();
   }
 }

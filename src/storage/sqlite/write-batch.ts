@@ -22,6 +22,10 @@ export function batchWriter(db: Database.Database, sql: Statements, clock: () =>
       try {
         return runCommand(command, now);
       } catch (error) {
+        // Some errors (SQLITE_FULL, I/O errors) roll back the whole transaction, not just
+        // the command's savepoint: the batch is lost, and the commands after this one
+        // must not run outside any transaction. Its cause answers every command.
+        if (!db.inTransaction) throw error;
         return error instanceof Error ? error : new Error(String(error));
       }
     });
