@@ -20,7 +20,7 @@ import { watchRoutes } from "./routes/watch.js";
 
 export interface AppOptions {
   store: VersoStore;
-  /** Largest request body (transactions); single values are limited to 1 MiB. Default 16 MiB. */
+  /** Largest request body (a row's PUT, transactions); values are limited to 1 MiB. Default 16 MiB. */
   maxRequestBytes?: number;
   log?: (line: string) => void;
   /** Turns authentication on (see auth.ts); without it every caller acts as admin. */
@@ -106,9 +106,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     if (error instanceof VersoError && error.replayed) reply.header("idempotency-replayed", "true");
-    const { status, body } = errorResponse(error, log);
+    const { status, body } = errorResponse(error, log, request.routeOptions.bodyLimit);
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
