@@ -7,6 +7,7 @@ import { CLIENT_COMMANDS, type ClientOption, usageLine } from "./client-usage.js
 import { clientFrom } from "./connection.js";
 import { condition, int, outputFormat, readJson } from "./inputs.js";
 import { type Format, print, table } from "./output.js";
+import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { reportFailure } from "./report.js";
 import { UsageError } from "./usage-error.js";
 
@@ -54,7 +55,7 @@ export async function clientCommand(name: string, argv: string[]): Promise<numbe
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw misuse(name, (error as Error).message);
+    throw misuse(name, isParseArgsError(error) ? parseArgsProblem(error) : (error as Error).message);
   }
   const { values, positionals } = parsed;
   for (const option of Object.keys(values)) {

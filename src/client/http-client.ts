@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { backoffDelay, sleep } from "../core/backoff.js";
-import { errorFromBody, VersoError } from "../protocol/errors.js";
+import { VersoError } from "../protocol/errors.js";
 import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
   CompactRequest,
@@ -23,6 +23,7 @@ import type {
 } from "../protocol/types.js";
 import { PROTOCOL_MAX } from "../protocol/version.js";
 import { type FeedEvent, type FeedOptions, type FollowOptions, follow as followFeed, watch as watchFeed } from "./feed.js";
+import { refusal, successBody } from "./foreign-response.js";
 
 export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7070 */
@@ -168,11 +169,14 @@ export class VersoClient {
     return (await this.request<T>(call)).body;
   }
 
-  /** Sends a call, retrying transient failures; resolves with the parsed body or throws a VersoError. */
+  /**
+   * Sends a call, retrying transient failures; resolves with the parsed body or throws a
+   * VersoError, or a ForeignResponseError when what answered is not verso.
+   */
   async request<T>(call: Call): Promise<Response<T>> {
     const response = await this.send(call);
     const text = await response.text();
-    return { body: (text === "" ? undefined : safeParse(text)) as T, status: response.status, headers: response.headers };
+    return { body: successBody(response, text) as T, status: response.status, headers: response.headers };
   }
 
   /**
@@ -219,8 +223,9 @@ export class VersoClient {
       }
       if (response.ok) return response;
       const text = await response.text();
-      const error = errorFromBody(response.status, text === "" ? undefined : safeParse(text));
-      const transient = response.status === 503 || (idempotencyKey !== undefined && response.status === 500 && error.code === "internal");
+      const error = refusal(response, text);
+      const internal = !(error instanceof VersoError) || error.code === "internal";
+      const transient = response.status === 503 || (idempotencyKey !== undefined && response.status === 500 && internal);
       if (transient && attempt < retries) {
         await this.backoff(attempt);
         continue;
@@ -248,14 +253,6 @@ function rowPath(region: string, collection: string, key: string): string {
 function conditionHeaders(opts: ConditionalOpts): Record<string, string> {
   if (opts.ifVersion === undefined) return {};
   return opts.ifVersion === 0 ? { "if-none-match": "*" } : { "if-match": `"${opts.ifVersion}"` };
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: { code: "internal", message: `unreadable response: ${text.slice(0, 200)}` } };
-  }
 }
 
 export { VersoError };

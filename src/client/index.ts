@@ -4,6 +4,7 @@ export type * from "../protocol/tokens.js";
 export type * from "../protocol/types.js";
 export * from "./agent/index.js";
 export { advance, type FeedEvent, type FeedOptions, type FeedPosition, type FollowOptions } from "./feed.js";
+export { ForeignResponseError } from "./foreign-response.js";
 export {
   type ChangesParams,
   type ClientOptions,
