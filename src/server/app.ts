@@ -10,6 +10,7 @@ import type { TokenStorage } from "../storage/token-storage.js";
 import { type Auth, installAuth } from "./auth.js";
 import { errorResponse } from "./error-mapping.js";
 import { header, requestProtocol } from "./headers.js";
+import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
@@ -59,6 +60,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // store closes only after the listener has drained, and the contract has no 503 body.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 1024 },
+    // Refusals from below the router get the contract's answers too (raw-refusals.ts).
+    clientErrorHandler: clientErrorHandler(log),
+    http: { requireHostHeader: false },
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -71,8 +75,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
   // an unsupported protocol is refused without a token lookup.
+  installRawRefusals(app.server, log);
   app.addHook("onRequest", async (request, reply) => {
     reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
+    const noHost = missingHost(request.raw);
+    if (noHost) throw noHost;
     const asked = header(request.headers, PROTOCOL_HEADER);
     if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
       throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
