@@ -65,7 +65,7 @@ function describeCurrent(current: CurrentRow): string {
 }
 
 /** fetch() fails with a TypeError whose cause says why the connection did not happen. */
-function networkFailure(error: unknown): string | undefined {
+export function networkFailure(error: unknown): string | undefined {
   if (!(error instanceof TypeError) || error.message !== "fetch failed") return undefined;
   const cause = error.cause as (Error & { code?: string; errors?: Error[] }) | undefined;
   return cause?.errors?.[0]?.message ?? cause?.message ?? cause?.code ?? "network error";

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from "node:events";
 import { backoffDelay, sleep } from "../../core/backoff.js";
+import { RECONNECT_BASE_MS, RECONNECT_CAP_MS, reconnectDelay } from "../../core/reconnect.js";
 import type { Row } from "../../protocol/types.js";
 import type { FeedEvent } from "../feed.js";
 import { VersoClient } from "../http-client.js";
@@ -193,8 +194,8 @@ export class Replica extends EventEmitter<ReplicaEvents> {
 
   private async run(): Promise<void> {
     const signal = this.controller.signal;
-    const base = this.options.backoffMs ?? 200;
-    const cap = this.options.maxBackoffMs ?? 10_000;
+    const base = this.options.backoffMs ?? RECONNECT_BASE_MS;
+    const cap = this.options.maxBackoffMs ?? RECONNECT_CAP_MS;
     let handlerFailures = 0;
     for (let failures = 0; !signal.aborted; ) {
       const connection = new AbortController();
@@ -224,8 +225,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
           await sleep(retryInMs, signal);
           continue;
         }
-        // The first failure after a working connection reconnects at once; then the delay grows.
-        const retryInMs = failures === 0 ? 0 : backoffDelay(failures - 1, base, cap);
+        const retryInMs = reconnectDelay(failures, base, cap);
         failures++;
         this.emit("disconnect", { error: error as Error, retryInMs: Math.round(retryInMs) });
         await sleep(retryInMs, signal);
