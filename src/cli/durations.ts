@@ -13,6 +13,6 @@ export function parseDuration(text: string, flag: string): number {
   if (trimmed === "0") return 0;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(trimmed);
   if (match?.[1] && match[2] === undefined) throw new UsageError(`${flag} ${JSON.stringify(text)} has no unit (use e.g. ${FORMS})`);
-  if (!match?.[1] || !match[2]) throw new UsageError(`${flag} ${JSON.stringify(text)} is not a duration (use e.g. ${FORMS})`);
+  if (!match?.[1] || !match[2]) throw new UsageError(`${flag} is not a duration: ${JSON.stringify(text)} (use e.g. ${FORMS})`);
   return Math.round(Number(match[1]) * (UNITS[match[2]] ?? 1));
 }
