@@ -73,9 +73,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
         .send(body);
     },
   });
+  installRawRefusals(app.server, log);
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
   // an unsupported protocol is refused without a token lookup.
-  installRawRefusals(app.server, log);
   app.addHook("onRequest", async (request, reply) => {
     reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
     const noHost = missingHost(request.raw);

@@ -15,7 +15,7 @@ import { errorResponse } from "./error-mapping.js";
 type ClientError = Error & { code?: string; reason?: string };
 
 /** What the parser found wrong, for the message: llhttp's reason says which rule broke. */
-function describe(error: ClientError): BadRequestError {
+function refusalFor(error: ClientError): BadRequestError {
   if (error.code === "HPE_HEADER_OVERFLOW") return new BadRequestError(`request headers are larger than ${maxHeaderSize} bytes`);
   if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") return new BadRequestError("the request did not arrive in time");
   return new BadRequestError(`malformed HTTP request: ${error.reason ?? error.message}`);
@@ -50,7 +50,7 @@ function refuseOnSocket(socket: Duplex, error: BadRequestError, log: (line: stri
 export function clientErrorHandler(log: (line: string) => void): (error: ClientError, socket: Duplex) => void {
   return (error, socket) => {
     if (error.code === "ECONNRESET" || socket.destroyed) return;
-    refuseOnSocket(socket, describe(error), log);
+    refuseOnSocket(socket, refusalFor(error), log);
   };
 }
 
