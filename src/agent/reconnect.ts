@@ -4,6 +4,7 @@
  * success; they differ in the first retry.
  */
 import { backoffDelay } from "../retry/backoff.js";
+import { reconnectDelay } from "../retry/reconnect.js";
 
 export interface BackoffSettings {
   /** First delay (ms); doubles per failure in a row, jittered. */
@@ -27,7 +28,7 @@ export interface RetryPolicy {
  * further failures in a row wait longer and longer.
  */
 export function reconnectPolicy(settings: BackoffSettings): RetryPolicy {
-  return counting((failures) => (failures === 0 ? 0 : backoffDelay(failures - 1, settings.baseMs, settings.capMs)));
+  return counting((failures) => reconnectDelay(failures, settings.baseMs, settings.capMs));
 }
 
 /**

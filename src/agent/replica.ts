@@ -9,6 +9,7 @@
 import { EventEmitter } from "node:events";
 import { VersoClient } from "../client/http-client.js";
 import type { Row } from "../protocol/types.js";
+import { RECONNECT_BASE_MS, RECONNECT_CAP_MS } from "../retry/reconnect.js";
 import type { ReplicaEvents } from "./events.js";
 import { FeedLoop } from "./feed-loop.js";
 import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
@@ -75,7 +76,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       transportName: this.transportName,
       events: this,
       delivery: new HandlerDelivery(this.store, this, options.onChange),
-      backoff: { baseMs: options.backoffMs ?? 200, capMs: options.maxBackoffMs ?? 10_000 },
+      backoff: { baseMs: options.backoffMs ?? RECONNECT_BASE_MS, capMs: options.maxBackoffMs ?? RECONNECT_CAP_MS },
     });
   }
 

@@ -46,7 +46,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const format = outputFormat(values.output);
   const server = serverUrl(values.server);
   const pageLimit = values["page-limit"] === undefined ? undefined : int(values["page-limit"], "--page-limit", 1);
-  const statusEvery = parseDuration(values["status-interval"]);
+  const statusEvery = parseDuration(values["status-interval"], "--status-interval");
   const token = values.token ?? process.env.VERSO_TOKEN;
   const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
   const exec = values.exec;

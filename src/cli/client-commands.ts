@@ -5,8 +5,10 @@ import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { CompactRequest, Page, TxnOp } from "../protocol/types.js";
 import { CLIENT_COMMANDS, type ClientOption, usageLine } from "./client-usage.js";
 import { clientFrom } from "./connection.js";
+import { waitToReconnect } from "./follow-reconnect.js";
 import { condition, int, outputFormat, readJson } from "./inputs.js";
 import { type Format, print, table } from "./output.js";
+import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { reportFailure } from "./report.js";
 import { UsageError } from "./usage-error.js";
 
@@ -55,7 +57,7 @@ export async function clientCommand(name: string, argv: string[]): Promise<numbe
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw misuse(name, (error as Error).message);
+    throw misuse(name, isParseArgsError(error) ? parseArgsProblem(error) : (error as Error).message);
   }
   const { values, positionals } = parsed;
   for (const option of Object.keys(values)) {
@@ -173,16 +175,25 @@ async function changes(region: string, values: Values, format: Format, client: V
   };
   const limit = values.limit !== undefined ? int(values.limit, "--limit", 1) : undefined;
   const askedWait = values["wait-ms"] !== undefined ? int(values["wait-ms"], "--wait-ms") : undefined;
-  for (let first = true; ; first = false) {
+  let failures = 0;
+  for (let first = true; ; ) {
     // Following starts with an immediate answer (where the feed stands), then long-polls.
     const waitMs = values.follow ? (first ? 0 : (askedWait ?? 30_000)) : askedWait;
-    const page = await client.changes(region, {
-      ...position,
-      ...(limit !== undefined && { limit }),
-      ...(waitMs !== undefined && { waitMs }),
-    });
+    let page: Page;
+    try {
+      page = await client.changes(region, {
+        ...position,
+        ...(limit !== undefined && { limit }),
+        ...(waitMs !== undefined && { waitMs }),
+      });
+    } catch (error) {
+      if (values.follow && (await waitToReconnect(error, failures++, (line) => process.stderr.write(line)))) continue;
+      throw error;
+    }
+    failures = 0;
     // While following, a long-poll that ended with nothing new is not worth a line.
     if (first || format === "json" || page.ops.length > 0 || !values.follow) print(format, page, () => describePage(page));
+    first = false;
     if (!values.follow && !page.more) return;
     position = advance(position, page);
   }

@@ -21,7 +21,7 @@ export const OPTION_HELP = {
   since: "the cursor of the last page applied; without it the first page is a reset",
   epoch: "the epoch that cursor belongs to; another epoch gets a reset",
   "wait-ms": "long-poll: wait up to W ms for something newer than --since",
-  follow: "keep long-polling and print changes as they arrive (Ctrl-C stops)",
+  follow: "keep long-polling and print changes as they arrive, reconnecting after a restart (Ctrl-C stops)",
   "retain-versions": "keep the tombstones of the last N versions, purge older ones",
   "before-version": "purge the tombstones below version V",
 } as const;

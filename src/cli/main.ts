@@ -1,6 +1,7 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { clientCommand, isClientCommand } from "./client-commands.js";
 import { clientOverview, commandHelp } from "./client-usage.js";
+import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { isReportable, reportFailure } from "./report.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 import { UsageError } from "./usage-error.js";
@@ -55,9 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     // Commands with an output format report these themselves; this is for the others.
     if (isReportable(error)) return reportFailure(error, "human");
     const e = error as Error & { code?: string };
-    if (error instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
-      const help = error instanceof UsageError ? error.help : 'run "verso help" for usage';
-      process.stderr.write(`verso: ${e.message}\n${help}\n`);
+    if (isParseArgsError(error)) {
+      process.stderr.write(`verso: ${command}: ${parseArgsProblem(error)}\nrun "verso help ${command}" for usage\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`verso: ${e.message}\n${error.help}\n`);
       return 2;
     }
     if (e.code === "EADDRINUSE") {

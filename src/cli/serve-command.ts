@@ -88,8 +88,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const poolSize = int(values["pg-pool"], "--pg-pool", 2);
   const notify = values["pg-notify"];
   if (notify !== "in-transaction" && notify !== "after-commit") throw new UsageError("--pg-notify must be in-transaction or after-commit");
-  const tokenCacheMs = parseDuration(values["token-cache"]);
-  const heartbeatMs = parseDuration(values.heartbeat);
+  const tokenCacheMs = parseDuration(values["token-cache"], "--token-cache");
+  const heartbeatMs = parseDuration(values.heartbeat, "--heartbeat");
   if (heartbeatMs < 1) throw new UsageError("--heartbeat must be at least 1ms");
   const watchBufferBytes =
     values["watch-buffer-bytes"] === undefined ? undefined : int(values["watch-buffer-bytes"], "--watch-buffer-bytes", 1);
@@ -110,8 +110,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     synchronous: values.synchronous,
     skipIntegrityCheck: values["skip-integrity-check"],
     maxBatch: values["no-group-commit"] ? 1 : 512,
-    tombstoneRetentionMs: parseDuration(values["tombstone-retention"]),
-    idempotencyRetentionMs: parseDuration(values["idempotency-retention"]),
+    tombstoneRetentionMs: parseDuration(values["tombstone-retention"], "--tombstone-retention"),
+    idempotencyRetentionMs: parseDuration(values["idempotency-retention"], "--idempotency-retention"),
     log,
   }).catch((error: unknown) => {
     throw storage.kind === "postgres" ? postgresFailure(error, storage) : error;

@@ -4,10 +4,11 @@
  * decoded into the protocol's typed classes. It needs nothing but `fetch`, `URL` and
  * Web Crypto, so the client runs on Node, Deno, browsers and edge runtimes alike.
  */
-import { errorFromBody } from "../protocol/errors.js";
+import { VersoError } from "../protocol/errors.js";
 import type { WriteOptions } from "../protocol/types.js";
 import { PROTOCOL_MAX } from "../protocol/version.js";
 import { backoffDelay, sleep } from "../retry/backoff.js";
+import { refusal, successBody } from "./foreign-response.js";
 
 export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:7070 */
@@ -67,11 +68,14 @@ export class HttpTransport {
     return (await this.request<T>(call)).body;
   }
 
-  /** Sends a call, retrying transient failures; resolves with the parsed body or throws a VersoError. */
+  /**
+   * Sends a call, retrying transient failures; resolves with the parsed body or throws a
+   * VersoError, or a ForeignResponseError when what answered is not verso.
+   */
   async request<T>(call: Call): Promise<JsonResponse<T>> {
     const response = await this.send(call);
     const text = await response.text();
-    return { body: (text === "" ? undefined : parseBody(text)) as T, status: response.status, headers: response.headers };
+    return { body: successBody(response, text) as T, status: response.status, headers: response.headers };
   }
 
   /**
@@ -122,12 +126,13 @@ export class HttpTransport {
       }
       if (response.ok) return response;
       const text = await response.text();
-      const error = errorFromBody(response.status, text === "" ? undefined : parseBody(text));
+      const error = refusal(response, text);
+      // A 500 that is not verso's (a proxy's page) may hide a write that was applied: only
+      // the Idempotency-Key makes sending it again safe, as for verso's own `internal`.
+      const internal = !(error instanceof VersoError) || error.code === "internal";
       // 507: the database was full and nothing was written; freeing space needs no change to the request.
       const transient =
-        response.status === 503 ||
-        response.status === 507 ||
-        (idempotencyKey !== undefined && response.status === 500 && error.code === "internal");
+        response.status === 503 || response.status === 507 || (idempotencyKey !== undefined && response.status === 500 && internal);
       if (transient && attempt < this.retries) {
         await this.backoff(attempt);
         continue;
@@ -154,12 +159,4 @@ function newIdempotencyKey(): string {
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: { code: "internal", message: `unreadable response: ${text.slice(0, 200)}` } };
-  }
 }

@@ -7,8 +7,9 @@
 import type { Expectation, Horizon, TxnForm, WriteCommand, WriteOp } from "../model/write-command.js";
 import { BadRequestError, PayloadTooLargeError } from "../protocol/errors.js";
 import { idempotencyKeyProblem, type NameKind, nameProblem } from "../protocol/names.js";
-import { MAX_VALUE_BYTES } from "../protocol/types.js";
+import { MAX_VALUE_BYTES, MAX_VALUE_DEPTH } from "../protocol/types.js";
 import { fingerprint } from "./fingerprint.js";
+import { nestsDeeperThan } from "./value-depth.js";
 
 export type TxnCommand = Extract<WriteCommand, { kind: "txn" }>;
 /** Each builder's command, narrow enough for its result to be typed (see outcomes.ts). */
@@ -27,9 +28,10 @@ export function checkName(kind: NameKind, name: unknown): string {
   return name;
 }
 
-/** Serialises a value for storage, enforcing the contract's 1 MiB limit. */
+/** Serialises a value for storage, enforcing the contract's 1 MiB limit and verso's depth limit. */
 export function encodeValue(value: unknown, where = "value"): string {
   if (value === undefined) throw new BadRequestError(`${where} is missing`);
+  if (nestsDeeperThan(value)) throw new BadRequestError(`${where} nests deeper than ${MAX_VALUE_DEPTH} levels of arrays and objects`);
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
@@ -38,7 +40,7 @@ export function encodeValue(value: unknown, where = "value"): string {
   }
   if (json === undefined) throw new BadRequestError(`${where} is not a JSON value`);
   if (json.length > MAX_VALUE_BYTES / 4 && Buffer.byteLength(json) > MAX_VALUE_BYTES) {
-    throw new PayloadTooLargeError(`${where} is larger than ${MAX_VALUE_BYTES} bytes`);
+    throw new PayloadTooLargeError(`${where} is larger than ${MAX_VALUE_BYTES} bytes (1 MiB) as compact JSON`);
   }
   return json;
 }

@@ -126,3 +126,9 @@ export interface CompactResult {
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10000;
 export const MAX_VALUE_BYTES = 1024 * 1024;
+/**
+ * Deepest nesting of arrays and objects in a value. Far beyond what state needs, and
+ * low enough that every reader stays within its recursion limits (serde_json stops at
+ * 128) even inside the page and event envelopes that add a few levels around a value.
+ */
+export const MAX_VALUE_DEPTH = 100;

@@ -18,8 +18,9 @@ export const PROTOCOL_HEADER = "verso-protocol";
 /** The first protocol in which a reader continues paginated resets with `resetHead`. */
 export const RESUMABLE_RESET_PROTOCOL = 2;
 
+/** Only the canonical decimal form counts: `01` or `+1` is not a way of writing 1. */
 export function isSupportedProtocol(raw: string): boolean {
-  if (!/^\d{1,6}$/.test(raw)) return false;
+  if (!/^[1-9]\d{0,5}$/.test(raw)) return false;
   const v = Number(raw);
   return v >= PROTOCOL_MIN && v <= PROTOCOL_MAX;
 }

@@ -11,6 +11,7 @@ import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
 import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
 import { header, requestProtocol } from "./headers.js";
+import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
 import type { RouteContext } from "./route-context.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
@@ -24,7 +25,7 @@ import type { TlsMaterial } from "./tls.js";
 
 export interface AppOptions {
   store: VersoStore;
-  /** Largest request body (transactions); single values are limited to 1 MiB. Default 16 MiB. */
+  /** Largest request body (a row's PUT, transactions); values are limited to 1 MiB. Default 16 MiB. */
   maxRequestBytes?: number;
   log?: (line: string) => void;
   /** Turns authentication on (see auth.ts); without it every caller acts as admin. */
@@ -57,6 +58,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // store stays open until its owner closes it, and the contract has no 503 body.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 1024 },
+    // Refusals from below the router get the contract's answers too (raw-refusals.ts).
+    clientErrorHandler: clientErrorHandler(log),
+    http: { requireHostHeader: false },
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -64,10 +68,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
       sendError(answered, errorResponse(error, log));
     },
   }) as unknown as FastifyInstance;
+  installRawRefusals(app.server, log);
   // Before authentication: every answer, 401 and 403 included, names its protocol, and
   // an unsupported protocol is refused without a token lookup.
   app.addHook("onRequest", async (request, reply) => {
     reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
+    const noHost = missingHost(request.raw);
+    if (noHost) throw noHost;
     const asked = header(request.headers, PROTOCOL_HEADER);
     if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
       throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
@@ -109,9 +116,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     context.storageHealth.record(error);
-    sendError(reply, errorResponse(error, log));
+    sendError(reply, errorResponse(error, log, request.routeOptions.bodyLimit));
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
 

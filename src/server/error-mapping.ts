@@ -25,11 +25,14 @@ export interface ErrorResponse {
   headers: Record<string, string>;
 }
 
-export function toVersoError(error: unknown, log: (line: string) => void): VersoError {
+/** `bodyLimit` is the limit of the route that refused a body, named in its 413. */
+export function toVersoError(error: unknown, log: (line: string) => void, bodyLimit?: number): VersoError {
   if (error instanceof ReplayedRefusal) return error.refusal;
   if (error instanceof VersoError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string };
-  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new PayloadTooLargeError("request body is larger than the limit");
+  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return new PayloadTooLargeError(`request body is larger than ${bodyLimit === undefined ? "the limit" : `${bodyLimit} bytes`}`);
+  }
   if (e.code === "FST_ERR_CTP_EMPTY_JSON_BODY") return new BadRequestError("request body is empty");
   if (e.statusCode === 404) return new NotFoundError(e.message ?? "not found");
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new BadRequestError(e.message ?? "bad request");
@@ -41,8 +44,8 @@ export function toVersoError(error: unknown, log: (line: string) => void): Verso
   return new InternalError();
 }
 
-export function errorResponse(error: unknown, log: (line: string) => void): ErrorResponse {
-  const verso = toVersoError(error, log);
+export function errorResponse(error: unknown, log: (line: string) => void, bodyLimit?: number): ErrorResponse {
+  const verso = toVersoError(error, log, bodyLimit);
   const headers: Record<string, string> = error instanceof ReplayedRefusal ? { [IDEMPOTENCY_REPLAYED_HEADER]: "true" } : {};
   return { status: verso.status, body: verso.toBody(), headers };
 }

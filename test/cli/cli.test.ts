@@ -288,7 +288,7 @@ describe("verso CLI", () => {
     const expected = [
       /^verso: put: expected REGION COLLECTION KEY VALUE, got 2 argument\(s\)\nusage: verso put REGION COLLECTION KEY VALUE .*\nrun "verso help put" for details\n$/,
       /--since does not apply to get\nusage: verso get /,
-      /Unknown option '--bogus'/,
+      /get: unknown option --bogus\nusage: verso get /,
       /^verso: unknown command "frobnicate"\nrun "verso help" for usage\n$/,
       /-o must be human or json/,
       /--server must be an http\(s\) URL/,

@@ -17,7 +17,7 @@ describe("Verso-Protocol header", () => {
   });
 
   it("an unsupported version is 400 unsupported_protocol_version with the supported range", async () => {
-    for (const version of ["3", "0", "999999", "abc", "1.0", "-1", ""]) {
+    for (const version of ["3", "0", "999999", "abc", "1.0", "-1", "", "01", "002", "000001", "+1", "1e0", "0x1"]) {
       const res = await call(h.app, "GET", regionUrl("p"), { headers: { "verso-protocol": version } });
       assertError(res, 400, "unsupported_protocol_version", { supported: { min: 1, max: 2 } });
     }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { deleteCommand, putCommand } from "../../core/commands.js";
 import { BadRequestError } from "../../protocol/errors.js";
-import { MAX_VALUE_BYTES } from "../../protocol/types.js";
 import { abortOnClose } from "../abort-on-close.js";
 import { etag, expectationFrom, header, intParam, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
@@ -10,8 +9,10 @@ import { sendWrite } from "./send-write.js";
 
 const ROW = "/v1/regions/:region/collections/:collection/rows/:key";
 
-export function rowRoutes(app: FastifyInstance, { internals, auth, stopping }: RouteContext): void {
-  app.put<{ Params: RowParams }>(ROW, { bodyLimit: MAX_VALUE_BYTES }, async (request, reply) => {
+export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, maxRequestBytes }: RouteContext): void {
+  // The body may be larger than the value it carries (whitespace, indentation): the 1 MiB
+  // value limit is checked on the value as stored, as it is inside a transaction.
+  app.put<{ Params: RowParams }>(ROW, { bodyLimit: maxRequestBytes }, async (request, reply) => {
     const { region, collection, key } = request.params;
     if (request.body === undefined) throw new BadRequestError("the request body must be the row's JSON value");
     const command = putCommand(
