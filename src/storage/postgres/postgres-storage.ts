@@ -11,15 +11,17 @@ import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
+import type { SchemaStorage } from "../schema-storage.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { NotificationListener } from "./notification-listener.js";
 import type { NotifyMode } from "./notify.js";
+import { PostgresSchemaStorage } from "./postgres-schema-storage.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
-import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
+import { checkSchemaName, commitChannel, DEFAULT_SCHEMA, quoted } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchContext, writeBatch } from "./write-batch.js";
 
@@ -57,6 +59,7 @@ export class PostgresStorage implements Storage {
   private readonly published = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly tokenStorage: PostgresTokenStorage;
+  private readonly schemaStorage: PostgresSchemaStorage;
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
@@ -88,6 +91,7 @@ export class PostgresStorage implements Storage {
       ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
     });
     this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
+    this.schemaStorage = new PostgresSchemaStorage(pool, quoted(schema));
   }
 
   /** Connects, migrates the schema and starts listening for commits of every node. */
@@ -170,6 +174,11 @@ export class PostgresStorage implements Storage {
   /** Tokens in this schema: every node on it sees the same ones. */
   tokens(): TokenStorage {
     return this.tokenStorage;
+  }
+
+  /** Schema versions in this schema: every node on it sees the same ones. */
+  schemas(): SchemaStorage {
+    return this.schemaStorage;
   }
 
   onCommit(observer: CommitObserver): () => void {
