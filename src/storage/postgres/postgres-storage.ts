@@ -10,8 +10,8 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
-import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
 import type { SchemaStorage } from "../schema-storage.js";
+import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
@@ -143,19 +143,23 @@ export class PostgresStorage implements Storage {
   }
 
   async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
-    const row = (await this.pool.query<{ version: number; value: string | null }>(this.sql.row, [region, collection, key])).rows[0];
+    const row = (
+      await this.pool.query<{ version: number; value: string | null; schema_version: number | null }>(this.sql.row, [
+        region,
+        collection,
+        key,
+      ])
+    ).rows[0];
     if (!row || row.value === null) return undefined;
-    return { collection, key, version: row.version, valueJson: row.value };
+    return { collection, key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) };
   }
 
   async rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]> {
-    const { rows } = await this.pool.query<{ key: string; version: number; value: string }>(this.sql.liveRows, [
-      region,
-      collection,
-      after ?? "",
-      limit,
-    ]);
-    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
+    const { rows } = await this.pool.query<{ key: string; version: number; value: string; schema_version: number | null }>(
+      this.sql.liveRows,
+      [region, collection, after ?? "", limit],
+    );
+    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) }));
   }
 
   changes(query: ChangesQuery): Promise<RawPage> {

@@ -10,8 +10,8 @@ import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
 import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
-import { committedHeads, emptyRegion, toRegion } from "../shared.js";
 import type { SchemaStorage } from "../schema-storage.js";
+import { committedHeads, emptyRegion, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -77,9 +77,9 @@ export class SqliteStorage implements Storage {
   async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
     const regionRow = this.sql.region.get(region);
     if (!regionRow) return undefined;
-    const row = this.sql.rowState.get(regionRow.id, collection, key);
-    if (!row || row.deleted === 1 || row.value === null) return undefined;
-    return { collection, key, version: row.version, valueJson: row.value };
+    const row = this.sql.liveRow.get(regionRow.id, collection, key);
+    if (!row) return undefined;
+    return { collection, key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) };
   }
 
   async rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]> {
@@ -87,7 +87,7 @@ export class SqliteStorage implements Storage {
     if (!regionRow) return [];
     return this.sql.liveRows
       .all(regionRow.id, collection, after ?? "", limit)
-      .map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
+      .map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) }));
   }
 
   async changes(query: ChangesQuery): Promise<RawPage> {
