@@ -94,7 +94,9 @@ export class VersoClient {
   }
 
   changes(region: string, params: ChangesParams = {}, signal?: AbortSignal): Promise<Page> {
-    return this.transport.json({ method: "GET", path: `${regionPath(region)}/changes`, query: { ...params }, ...(signal && { signal }) });
+    // Schema versions travel as a header (added with the client's schema calls).
+    const { schemas: _schemas, ...query } = params;
+    return this.transport.json({ method: "GET", path: `${regionPath(region)}/changes`, query, ...(signal && { signal }) });
   }
 
   /**

@@ -1,6 +1,9 @@
+import type { SchemaSelection } from "../protocol/schemas.js";
 import type { ChangesParams } from "../protocol/types.js";
 
 export interface ReadOptions {
+  /** Values of these collections at these schema versions (`Verso-Schema`). */
+  schemas?: SchemaSelection;
   /** Wait until the region's head is at least this version (read-your-writes barrier). */
   minVersion?: number;
   timeoutMs?: number;

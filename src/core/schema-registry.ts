@@ -189,9 +189,20 @@ export class SchemaRegistry {
     }
   }
 
+  /** Loads the versions rows were written under when the cache does not know them yet (registered elsewhere). */
+  async ensure(rows: Iterable<{ collection: string; schemaVersion?: number }>): Promise<void> {
+    const missing = new Set<string>();
+    for (const row of rows) {
+      if (row.schemaVersion === undefined || missing.has(row.collection)) continue;
+      const entries = this.cache.get(row.collection)?.entries;
+      if (!entries?.some((e) => e.version === row.schemaVersion)) missing.add(row.collection);
+    }
+    for (const collection of missing) await this.load(collection, true);
+  }
+
   /**
    * A stored value as version `to` of its collection shows it (JSON text in and out).
-   * Call `resolve` first: it loads the versions this reads synchronously.
+   * Call `resolve` and `ensure` first: they load the versions this reads synchronously.
    */
   projectJson(
     row: { collection: string; key: string; version: number; schemaVersion: number | null; valueJson: string },

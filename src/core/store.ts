@@ -5,6 +5,15 @@
  */
 
 import { parsePage } from "../model/page-json.js";
+import type { StoredRow } from "../model/raw-page.js";
+import type {
+  CollectionSchemas,
+  Compatibility,
+  JsonSchema,
+  RegisteredSchema,
+  SchemaSelection,
+  SchemaSummary,
+} from "../protocol/schemas.js";
 import type {
   CompactRequest,
   CompactResult,
@@ -68,13 +77,31 @@ export class VersoStore {
   }
 
   async get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
-    const row = await this.#engine.getRaw(region, collection, key, options);
-    return { key: row.key, version: row.version, value: JSON.parse(row.valueJson) };
+    return toRow(await this.#engine.getRaw(region, collection, key, options));
   }
 
-  async list(region: string, collection: string, options: { after?: string; limit?: number } = {}): Promise<RowList> {
-    const { rows, next } = await this.#engine.listRaw(region, collection, options.after, options.limit);
-    return { rows: rows.map((r) => ({ key: r.key, version: r.version, value: JSON.parse(r.valueJson) })), next };
+  async list(
+    region: string,
+    collection: string,
+    options: { after?: string; limit?: number; schemas?: SchemaSelection } = {},
+  ): Promise<RowList> {
+    const { rows, next } = await this.#engine.listRaw(region, collection, options.after, options.limit, options.schemas);
+    return { rows: rows.map(toRow), next };
+  }
+
+  /** Registers the next schema version of a collection; the latest schema again returns its version. */
+  registerSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<RegisteredSchema> {
+    return this.#engine.schemas.register(collection, { schema, ...(compatibility !== undefined && { compatibility }) });
+  }
+
+  /** Every version of a collection's schema; not_found when it has none. */
+  schema(collection: string): Promise<CollectionSchemas> {
+    return this.#engine.schemas.describe(collection);
+  }
+
+  /** Every collection with a schema, and its latest version. */
+  schemas(): Promise<SchemaSummary[]> {
+    return this.#engine.schemas.list();
   }
 
   async changes(region: string, options: ChangesOptions = {}): Promise<Page> {
@@ -90,4 +117,13 @@ export class VersoStore {
   close(): Promise<void> {
     return this.#engine.close();
   }
+}
+
+function toRow(row: StoredRow): Row {
+  return {
+    key: row.key,
+    version: row.version,
+    ...(row.schemaVersion !== undefined && { schema: row.schemaVersion }),
+    value: JSON.parse(row.valueJson),
+  };
 }
