@@ -61,3 +61,33 @@ export const SCHEMA_HEADER = "verso-schema";
 export function isCompatibility(value: unknown): value is Compatibility {
   return typeof value === "string" && (COMPATIBILITY_MODES as readonly string[]).includes(value);
 }
+
+/**
+ * Parses `Verso-Schema: deployments=1, gateways=2` (or the query form
+ * `schema=deployments@1,gateways@2`); returns a problem description instead when the
+ * text is malformed. A collection named twice must name the same version.
+ */
+export function parseSchemaSelection(text: string, separator: "=" | "@"): SchemaSelection | string {
+  const selection = new Map<string, number>();
+  for (const part of text.split(",")) {
+    const item = part.trim();
+    if (item === "") continue;
+    const at = item.lastIndexOf(separator);
+    const collection = item.slice(0, at).trim();
+    const raw = item.slice(at + 1).trim();
+    if (at <= 0 || !/^[1-9]\d{0,8}$/.test(raw))
+      return `${JSON.stringify(item)} is not collection${separator}version (version an integer >= 1)`;
+    const version = Number(raw);
+    if ((selection.get(collection) ?? version) !== version) return `collection ${collection} is named with two versions`;
+    selection.set(collection, version);
+  }
+  // fromEntries defines own properties: a collection named __proto__ stays a key.
+  return Object.fromEntries(selection);
+}
+
+/** The header form of a selection (what clients send). */
+export function formatSchemaSelection(selection: SchemaSelection): string {
+  return Object.entries(selection)
+    .map(([collection, version]) => `${collection}=${version}`)
+    .join(", ");
+}
