@@ -158,16 +158,23 @@ export class SchemaRegistry {
   }
 
   /**
-   * Checks the put ops of a write against the latest version of their collections and
-   * records that version on each; a value that breaks it refuses the whole write.
+   * Checks the put ops of a write against the latest version of their collections (or
+   * the version an op already names: an upgrade rewriting rows) and records that version
+   * on each; a value that breaks it refuses the whole write.
    * `pointerOf(index)` is the JSON pointer of op `index`'s value in the request body.
    */
   async stamp(ops: WriteOp[], pointerOf: (index: number) => string): Promise<void> {
     for (const [index, op] of ops.entries()) {
       if (op.op !== "put") continue;
       const entries = await this.load(op.collection);
-      const latest = entries[entries.length - 1];
-      if (latest === undefined) continue;
+      const latest = op.schemaVersion === undefined ? entries[entries.length - 1] : entries.find((e) => e.version === op.schemaVersion);
+      if (latest === undefined) {
+        if (op.schemaVersion === undefined) continue;
+        throw new UnknownSchemaVersionError(`collection ${op.collection} has no schema version ${op.schemaVersion}`, {
+          collection: op.collection,
+          version: op.schemaVersion,
+        });
+      }
       const errors = this.validator.violations(op.collection, latest.version, latest.schema, JSON.parse(op.valueJson) as Json);
       if (errors.length > 0) {
         const at = pointerOf(index);

@@ -11,8 +11,11 @@ import type {
   Compatibility,
   JsonSchema,
   RegisteredSchema,
+  SchemaCheck,
   SchemaSelection,
   SchemaSummary,
+  UpgradeBatch,
+  UpgradeResult,
 } from "../protocol/schemas.js";
 import type {
   CompactRequest,
@@ -34,6 +37,7 @@ import type { Storage } from "../storage/storage.js";
 import { checkName, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
 import { compactResult, deleteResult, nextVersionResult, putResult, txnResult } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
+import { upgradeCollection } from "./schema-upgrade.js";
 import { StoreEngine, type StoreOptions } from "./store-engine.js";
 import { attachInternals } from "./store-internals.js";
 
@@ -92,6 +96,21 @@ export class VersoStore {
   /** Registers the next schema version of a collection; the latest schema again returns its version. */
   registerSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<RegisteredSchema> {
     return this.#engine.schemas.register(collection, { schema, ...(compatibility !== undefined && { compatibility }) });
+  }
+
+  /** What registering would do: the version, and every compatibility rule it breaks. */
+  async checkSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<SchemaCheck> {
+    const check = await this.#engine.schemas.check(collection, { schema, ...(compatibility !== undefined && { compatibility }) });
+    return { ...check, compatible: check.reasons.length === 0 };
+  }
+
+  /** Rewrites every live row of a collection under schema version `to`, batch by batch (see schema-upgrade.ts). */
+  upgradeSchema(
+    collection: string,
+    to: number,
+    options: { limit?: number; onBatch?: (batch: UpgradeBatch) => void } = {},
+  ): Promise<UpgradeResult> {
+    return upgradeCollection(this.#engine, collection, to, options);
   }
 
   /** Every version of a collection's schema; not_found when it has none. */

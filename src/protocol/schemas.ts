@@ -91,3 +91,33 @@ export function formatSchemaSelection(selection: SchemaSelection): string {
     .map(([collection, version]) => `${collection}=${version}`)
     .join(", ");
 }
+
+/** One batch of `POST /v1/schemas/{collection}/upgrade` with a region: `next` is where the following one starts. */
+export interface UpgradeBatch {
+  collection: string;
+  region: string;
+  to: number;
+  rewritten: number;
+  next: string | null;
+}
+
+/** A whole upgrade (`POST /v1/schemas/{collection}/upgrade` without a region). */
+export interface UpgradeResult {
+  collection: string;
+  to: number;
+  regions: number;
+  batches: number;
+  rewritten: number;
+}
+
+/** The dry run of a registration (`POST /v1/schemas/{collection}/check`). */
+export interface SchemaCheck {
+  collection: string;
+  /** The version the schema has (unchanged) or would get. */
+  version: number;
+  /** The schema equals the latest version: registering it would register nothing. */
+  unchanged: boolean;
+  compatibility: Compatibility;
+  compatible: boolean;
+  reasons: CompatibilityReason[];
+}

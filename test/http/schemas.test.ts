@@ -192,6 +192,27 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it("upgrades stored rows batch by batch, or all at once", async () => {
+      const step = await call<{ rewritten: number; next: string | null }>(h.app, "POST", "/v1/schemas/deployments/upgrade", {
+        body: { to: 2, region: "r1", limit: 1 },
+      });
+      assert.equal(step.status, 200, step.text);
+      assert.deepEqual(step.body, { collection: "deployments", region: "r1", to: 2, rewritten: 0, next: "batch" });
+      const next = await call(h.app, "POST", "/v1/schemas/deployments/upgrade", {
+        body: { to: 2, region: "r1", after: "batch", limit: 1 },
+      });
+      assert.deepEqual(next.body, { collection: "deployments", region: "r1", to: 2, rewritten: 1, next: null });
+      const all = await call(h.app, "POST", "/v1/schemas/deployments/upgrade", { body: { to: 2 } });
+      assert.deepEqual(all.body, { collection: "deployments", to: 2, regions: 2, batches: 2, rewritten: 1 });
+      const rows = await call<{ rows: { schema: number }[] }>(h.app, "GET", rowsUrl("r2", "deployments"));
+      assert.deepEqual(rows.body.rows, [{ key: "api", version: 2, schema: 2, value: { image: "api:1", tier: "web" } }]);
+      assertError(await call(h.app, "POST", "/v1/schemas/deployments/upgrade", { body: { to: 0 } }), 400, "bad_request");
+      assertError(await call(h.app, "POST", "/v1/schemas/deployments/upgrade", { body: { to: 5 } }), 400, "unknown_schema_version", {
+        collection: "deployments",
+        version: 5,
+      });
+    });
+
     it("refuses an unknown version, a malformed selection, and a value its version cannot show", async () => {
       const unknown = await call(h.app, "GET", rowUrl("r1", "deployments", "web"), { headers: { "verso-schema": "deployments=9" } });
       assertError(unknown, 400, "unknown_schema_version", { collection: "deployments", version: 9 });
