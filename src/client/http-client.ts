@@ -3,6 +3,17 @@
  * an Idempotency-Key (generated when the caller gives none), so the transport retries
  * transient failures safely; contract errors are thrown as the protocol's typed classes.
  */
+import type {
+  CollectionSchemas,
+  Compatibility,
+  JsonSchema,
+  RegisteredSchema,
+  SchemaCheck,
+  SchemaSelection,
+  SchemaSummary,
+  UpgradeBatch,
+  UpgradeResult,
+} from "../protocol/schemas.js";
 import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
   ChangesParams,
@@ -22,11 +33,13 @@ import type {
   WriteOptions,
 } from "../protocol/types.js";
 import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
-import { regionPath, rowPath, rowsPath, tokenPath } from "./paths.js";
+import { regionPath, rowPath, rowsPath, schemaHeaders, schemaPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
 
 /** The query of `GET` on a row. */
 export interface ReadOptions {
+  /** Values of these collections at these schema versions (sent as `Verso-Schema`). */
+  schemas?: SchemaSelection;
   /** Wait until the region's head is at least this version (read-your-writes barrier). */
   minVersion?: number;
   /** How long to wait for `minVersion` before ConsistencyTimeoutError. */
@@ -37,6 +50,8 @@ export interface ReadOptions {
 export interface ListOptions {
   after?: string;
   limit?: number;
+  /** Values of these collections at these schema versions (sent as `Verso-Schema`). */
+  schemas?: SchemaSelection;
 }
 
 export class VersoClient {
@@ -82,11 +97,13 @@ export class VersoClient {
   }
 
   get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
-    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query: { ...options } });
+    const { schemas, ...query } = options;
+    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query, headers: schemaHeaders(schemas) });
   }
 
   list(region: string, collection: string, options: ListOptions = {}): Promise<RowList> {
-    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query: { ...options } });
+    const { schemas, ...query } = options;
+    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query, headers: schemaHeaders(schemas) });
   }
 
   transact(region: string, ops: TxnOp[], options: WriteOptions = {}): Promise<TxnResult> {
@@ -94,9 +111,9 @@ export class VersoClient {
   }
 
   changes(region: string, params: ChangesParams = {}, signal?: AbortSignal): Promise<Page> {
-    // Schema versions travel as a header (added with the client's schema calls).
-    const { schemas: _schemas, ...query } = params;
-    return this.transport.json({ method: "GET", path: `${regionPath(region)}/changes`, query, ...(signal && { signal }) });
+    const { schemas, ...query } = params;
+    const path = `${regionPath(region)}/changes`;
+    return this.transport.json({ method: "GET", path, query, headers: schemaHeaders(schemas), ...(signal && { signal }) });
   }
 
   /**
@@ -122,6 +139,41 @@ export class VersoClient {
    */
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {
     return this.transport.json({ method: "POST", path: "/v1/tokens", body: request, retryNetworkErrors: false });
+  }
+
+  /** Registers the next schema version of a collection (admin only); the latest schema again returns its version. */
+  registerSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<RegisteredSchema> {
+    const body = { schema, ...(compatibility !== undefined && { compatibility }) };
+    return this.transport.json({ method: "PUT", path: schemaPath(collection), body });
+  }
+
+  /** What registering would do: the version, and every compatibility rule it breaks (admin only). */
+  checkSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<SchemaCheck> {
+    const body = { schema, ...(compatibility !== undefined && { compatibility }) };
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/check`, body });
+  }
+
+  /** Every version of a collection's schema; NotFoundError when it has none. */
+  schema(collection: string): Promise<CollectionSchemas> {
+    return this.transport.json({ method: "GET", path: schemaPath(collection) });
+  }
+
+  /** Every collection with a schema, and its latest version. */
+  async schemas(): Promise<SchemaSummary[]> {
+    return (await this.transport.json<{ schemas: SchemaSummary[] }>({ method: "GET", path: "/v1/schemas" })).schemas;
+  }
+
+  /**
+   * One batch of a schema upgrade in one region (admin only): rewrites the rows after
+   * `after` that are not at version `to`; `next` is where the following batch starts.
+   */
+  upgradeBatch(collection: string, request: { to: number; region: string; after?: string | null; limit?: number }): Promise<UpgradeBatch> {
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/upgrade`, body: request });
+  }
+
+  /** A whole schema upgrade, every region, run by the server (admin only). */
+  upgradeSchema(collection: string, request: { to: number; limit?: number }): Promise<UpgradeResult> {
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/upgrade`, body: request });
   }
 
   async tokens(): Promise<TokenInfo[]> {
