@@ -10,7 +10,7 @@
  */
 import { registrationReasons } from "../model/schema-compatibility.js";
 import { jsonEqual } from "../model/schema-nodes.js";
-import { project } from "../model/schema-projection.js";
+import { compileProjection, type Projection } from "../model/schema-projection.js";
 import { subsetProblems } from "../model/schema-subset.js";
 import type { WriteOp } from "../model/write-command.js";
 import {
@@ -61,6 +61,12 @@ export interface RegistrationCheck {
   reasons: CompatibilityReason[];
 }
 
+interface Projector {
+  projection: Projection;
+  target: JsonSchema;
+  trusted: boolean;
+}
+
 const REGISTRATION_FIELDS = new Set(["schema", "compatibility"]);
 /** Two registrations racing for one version: the loser checks again against the winner. */
 const MAX_REGISTRATION_ATTEMPTS = 10;
@@ -68,6 +74,8 @@ const MAX_REGISTRATION_ATTEMPTS = 10;
 export class SchemaRegistry {
   readonly validator = new SchemaValidator();
   private readonly cache = new Map<string, { entries: SchemaEntry[]; loadedAt: number }>();
+  /** Versions never change, so how to go from one to another is worked out once. */
+  private readonly projectors = new Map<string, Projector>();
   private readonly cacheMs: number;
   private readonly now: () => number;
 
@@ -212,23 +220,50 @@ export class SchemaRegistry {
    * Call `resolve` and `ensure` first: they load the versions this reads synchronously.
    */
   projectJson(
-    row: { collection: string; key: string; version: number; schemaVersion: number | null; valueJson: string },
+    row: { collection: string; key: string; version: number; schemaVersion?: number | undefined; valueJson: string },
     to: number,
   ): string {
-    if (row.schemaVersion === to) return row.valueJson;
-    const entries = this.cache.get(row.collection)?.entries ?? [];
-    const target = entries.find((e) => e.version === to);
-    const source = row.schemaVersion === null ? {} : entries.find((e) => e.version === row.schemaVersion)?.schema;
+    const from = row.schemaVersion ?? null;
+    if (from === to) return row.valueJson;
     const fail = (errors: SchemaViolation[]) =>
       new SchemaProjectionError(
-        `row ${row.collection}/${row.key} (version ${row.version}, schema ${row.schemaVersion ?? "none"}) cannot be shown at schema version ${to}`,
-        { collection: row.collection, key: row.key, version: row.version, schema: row.schemaVersion, to, errors },
+        `row ${row.collection}/${row.key} (version ${row.version}, schema ${from ?? "none"}) cannot be shown at schema version ${to}`,
+        { collection: row.collection, key: row.key, version: row.version, schema: from, to, errors },
       );
-    if (target === undefined || source === undefined) throw fail([{ path: "", message: "schema version not loaded" }]);
-    const projected = project(JSON.parse(row.valueJson) as Json, source, target.schema);
-    const errors = this.validator.violations(row.collection, to, target.schema, projected);
-    if (errors.length > 0) throw fail(errors);
+    const projector = this.projector(row.collection, from, to);
+    if (projector === undefined) throw fail([{ path: "", message: "schema version not loaded" }]);
+    const projected = projector.projection(JSON.parse(row.valueJson) as Json);
+    if (!projector.trusted) {
+      const errors = this.validator.violations(row.collection, to, projector.target, projected);
+      if (errors.length > 0) throw fail(errors);
+    }
     return JSON.stringify(projected);
+  }
+
+  /**
+   * How values go from version `from` (null: written without a schema) to `to`. The
+   * result needs no validation when the later of the two versions was registered under a
+   * mode that covers the direction: it was checked against the earlier one, and for
+   * checked versions projection always yields a valid value (the property test of
+   * schema-projection). Anything else is validated on every read.
+   */
+  private projector(collection: string, from: number | null, to: number): Projector | undefined {
+    const key = `${collection}\u0000${from}\u0000${to}`;
+    const known = this.projectors.get(key);
+    if (known !== undefined) return known;
+    const entries = this.cache.get(collection)?.entries ?? [];
+    const target = entries.find((e) => e.version === to);
+    const source = from === null ? undefined : entries.find((e) => e.version === from);
+    if (target === undefined || (from !== null && source === undefined)) return undefined;
+    const later = source === undefined || source.version < target.version ? target : source;
+    const covers = source === undefined ? [] : later === target ? ["backward", "full"] : ["forward", "full"];
+    const projector = {
+      projection: compileProjection(source?.schema ?? {}, target.schema),
+      target: target.schema,
+      trusted: covers.includes(later.compatibility),
+    };
+    this.projectors.set(key, projector);
+    return projector;
   }
 
   private async load(collection: string, fresh = false): Promise<SchemaEntry[]> {

@@ -50,7 +50,7 @@ async function rewrite(store: StoreInternals, region: string, rows: StoredRow[],
     op: "put" as const,
     collection: row.collection,
     key: row.key,
-    valueJson: store.schemas.projectJson({ ...row, schemaVersion: row.schemaVersion ?? null }, to),
+    valueJson: store.schemas.projectJson(row, to),
     expect: row.version,
     schemaVersion: to,
   }));

@@ -182,9 +182,8 @@ export class StoreEngine implements StoreInternals {
     await this.schemas.ensure(rows);
     return rows.map((row) => {
       const to = Object.hasOwn(selection, row.collection) ? selection[row.collection] : undefined;
-      if (to === undefined) return row;
-      const valueJson = this.schemas.projectJson({ ...row, schemaVersion: row.schemaVersion ?? null }, to);
-      return { ...row, valueJson, schemaVersion: to };
+      if (to === undefined || row.schemaVersion === to) return row;
+      return { ...row, valueJson: this.schemas.projectJson(row, to), schemaVersion: to };
     });
   }
 
