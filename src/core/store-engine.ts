@@ -47,6 +47,7 @@ export class StoreEngine implements StoreInternals {
   private readonly maintenance: Maintenance;
   private readonly unsubscribe: () => void;
   private closed = false;
+  private admission: Promise<void> = Promise.resolve();
 
   constructor(
     readonly storage: Storage,
@@ -97,10 +98,15 @@ export class StoreEngine implements StoreInternals {
 
   private async settle<C extends WriteCommand, R>(command: C, interpreter: Interpreter<C, R>): Promise<Settled<R>> {
     if (this.closed) throw new InternalError("the store is closed");
-    if (command.kind === "txn") {
+    // Commands reach the group committer in the order they were issued, also when one of
+    // them waits for its collection's schema versions to load.
+    const admitted = this.admission.then(() => {
+      if (command.kind !== "txn") return;
       const pointer = command.form === "txn" ? (index: number) => `/ops/${index}/value` : () => "";
-      await this.schemas.stamp(command.ops, pointer);
-    }
+      return this.schemas.stamp(command.ops, pointer);
+    });
+    this.admission = admitted.catch(() => {});
+    await admitted;
     const { outcome, replayed } = await this.committer.submit(command);
     try {
       return { replayed, refused: false, response: interpreter(command, outcome) };
