@@ -15,6 +15,7 @@ import { feedSuite } from "./suite-feed.js";
 import { groupCommitSuite } from "./suite-group-commit.js";
 import { httpSuite } from "./suite-http.js";
 import { inProcessSuite } from "./suite-in-process.js";
+import { schemasSuite } from "./suite-schemas.js";
 
 type Suite = { figures: (settings: Settings) => Promise<Figure[]> } | { script: string };
 
@@ -24,6 +25,7 @@ const SUITES: Record<string, Suite> = {
   groupcommit: { figures: groupCommitSuite },
   http: { figures: httpSuite },
   feed: { figures: feedSuite },
+  schemas: { figures: schemasSuite },
   postgres: { script: "postgres.ts" },
   restate: { script: "restate.ts" },
   bootstrap: { script: "bootstrap.ts" },

@@ -44,6 +44,13 @@ export const REPLICA_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: "the schema versions the replica holds its values at (Verso-Schema); another selection rebuilds it",
+    up: (db) => {
+      db.exec("ALTER TABLE replica_state ADD COLUMN schemas TEXT NOT NULL DEFAULT '{}'");
+    },
+  },
 ];
 
 export const REPLICA_STATE_VERSION = REPLICA_MIGRATIONS.length;

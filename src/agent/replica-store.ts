@@ -11,6 +11,7 @@
  */
 import type Database from "better-sqlite3";
 import type { FeedPosition } from "../protocol/feed-position.js";
+import type { SchemaSelection } from "../protocol/schemas.js";
 import type { Json, Page, Row } from "../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../sqlite/migrate.js";
 import { openDatabase } from "../sqlite/open-database.js";
@@ -53,6 +54,7 @@ interface StateRow {
   reset_cursor: number | null;
   reset_head: number | null;
   handled: number;
+  schemas: string;
 }
 
 interface RowRecord {
@@ -74,7 +76,12 @@ export class ReplicaStore {
   /** Advances the handled position to `seq` and trims the journal up to it, in one transaction. */
   readonly markHandled: (seq: number) => void;
 
-  constructor(path: string, region: string, server: string) {
+  /**
+   * `schemas` are the schema versions the replica holds values at. A file kept at other
+   * versions is rebuilt: its position is dropped, so the next page is a reset, whose
+   * rows replace the old ones in one swap (readers see the old values until then).
+   */
+  constructor(path: string, region: string, server: string, schemas: SchemaSelection = {}) {
     // NORMAL is enough: a replica can always be fetched again, and a lost tail of
     // commits only rewinds the cursor to a consistent earlier state.
     // The schema check comes first: a file from a newer agent is refused before it is
@@ -84,8 +91,19 @@ export class ReplicaStore {
     try {
       migrate(db, REPLICA_MIGRATIONS);
       const found = db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1").get();
-      if (!found) db.prepare("INSERT INTO replica_state (id, region, server) VALUES (1, ?, ?)").run(region, server);
-      else if (found.region !== region) throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
+      const selection = canonicalSelection(schemas);
+      if (!found) {
+        db.prepare("INSERT INTO replica_state (id, region, server, schemas) VALUES (1, ?, ?, ?)").run(region, server, selection);
+      } else if (found.region !== region) {
+        throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
+      } else if (found.schemas !== selection) {
+        db.transaction(() => {
+          db.prepare("DELETE FROM reset_rows").run();
+          db.prepare(
+            "UPDATE replica_state SET schemas = ?, epoch = NULL, cursor = NULL, reset_epoch = NULL, reset_cursor = NULL, reset_head = NULL WHERE id = 1",
+          ).run(selection);
+        })();
+      }
     } catch (error) {
       db.close();
       throw error;
@@ -252,4 +270,9 @@ export class ReplicaStore {
         : undefined;
     return { epoch: row.epoch ?? undefined, cursor: row.cursor ?? undefined, head: row.head, reset, handled: row.handled };
   }
+}
+
+/** A selection as stored: keys sorted, so the same selection always compares equal. */
+function canonicalSelection(schemas: SchemaSelection): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }

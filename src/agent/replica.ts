@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import { VersoClient } from "../client/http-client.js";
+import type { SchemaSelection } from "../protocol/schemas.js";
 import type { Row } from "../protocol/types.js";
 import { RECONNECT_BASE_MS, RECONNECT_CAP_MS } from "../retry/reconnect.js";
 import type { ReplicaEvents } from "./events.js";
@@ -41,6 +42,12 @@ export interface ReplicaOptions {
    * is consumed only once every change before it was handled (backpressure).
    */
   onChange?: ChangeHandler;
+  /**
+   * Schema versions to hold values at, per collection (`{deployments: 1}`): the server
+   * projects every value of those collections to that version. Kept in the replica file;
+   * opening it with another selection rebuilds the replica through a reset.
+   */
+  schemas?: SchemaSelection;
   /** Client for the server (tests inject one with a custom fetch). */
   client?: VersoClient;
 }
@@ -53,7 +60,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Opens (or creates) the replica file; nothing is fetched before `start()`. */
   constructor(private readonly options: ReplicaOptions) {
     super();
-    this.store = new ReplicaStore(options.path, options.region, options.server);
+    this.store = new ReplicaStore(options.path, options.region, options.server, options.schemas);
     let transport: FeedTransport;
     if (typeof options.transport === "function") {
       transport = options.transport;
@@ -65,6 +72,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
         region: options.region,
         ...(options.pageLimit !== undefined && { pageLimit: options.pageLimit }),
         ...(options.waitMs !== undefined && { waitMs: options.waitMs }),
+        ...(options.schemas !== undefined && { schemas: options.schemas }),
         onFallback: (reason) => this.emit("fallback", reason),
       });
       transport = chosen.transport;

@@ -8,6 +8,7 @@ import type { FeedEvent } from "../client/feed.js";
 import type { VersoClient } from "../client/http-client.js";
 import { NotFoundError } from "../protocol/errors.js";
 import type { FeedPosition } from "../protocol/feed-position.js";
+import type { SchemaSelection } from "../protocol/schemas.js";
 
 export type TransportName = "watch" | "poll";
 
@@ -21,13 +22,18 @@ export interface TransportOptions {
   pageLimit?: number;
   /** Long-poll wait of the poll transport. */
   waitMs?: number;
+  /** Schema versions to receive values at. */
+  schemas?: SchemaSelection;
   /** Told once when watch is found missing and poll takes over. */
   onFallback?: (reason: string) => void;
 }
 
 export function transportFor(name: TransportName, options: TransportOptions): { transport: FeedTransport; current: () => TransportName } {
   const { client, region } = options;
-  const limit = options.pageLimit !== undefined ? { limit: options.pageLimit } : {};
+  const limit = {
+    ...(options.pageLimit !== undefined && { limit: options.pageLimit }),
+    ...(options.schemas !== undefined && { schemas: options.schemas }),
+  };
   let active = name;
   const poll: FeedTransport = (position, signal) =>
     client.follow(region, { ...position, ...limit, signal, ...(options.waitMs !== undefined && { waitMs: options.waitMs }) });

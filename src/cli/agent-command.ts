@@ -4,11 +4,25 @@ import { parseArgs } from "node:util";
 import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
 import { VersoClient } from "../client/http-client.js";
+import { nameProblem } from "../protocol/names.js";
+import { parseSchemaSelection, type SchemaSelection } from "../protocol/schemas.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";
 import { trustingFetch } from "./tls-files.js";
 import { UsageError } from "./usage-error.js";
+
+/** `--schema deployments=1 --schema gateways=2` (or comma-separated) as one selection. */
+function schemaOption(texts: readonly string[]): SchemaSelection | undefined {
+  if (texts.length === 0) return undefined;
+  const parsed = parseSchemaSelection(texts.join(","), "=");
+  if (typeof parsed === "string") throw new UsageError(`--schema: ${parsed}`);
+  for (const collection of Object.keys(parsed)) {
+    const problem = nameProblem("collection", collection);
+    if (problem) throw new UsageError(`--schema: ${problem}`);
+  }
+  return parsed;
+}
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)
@@ -18,6 +32,8 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
                              a non-zero exit is retried with backoff before anything after it
   --transport watch|poll     watch (default; falls back to poll without a watch endpoint) or long-poll
   --page-limit N             ops per page asked from the server
+  --schema C=N               hold the values of collection C at its schema version N (repeatable); kept in
+                             the replica file, and another selection on a later start rebuilds the replica
   --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
   -o human|json              output format (json: one object per line)`;
 
@@ -33,6 +49,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       exec: { type: "string" },
       transport: { type: "string", default: "watch" },
       "page-limit": { type: "string" },
+      schema: { type: "string", multiple: true },
       "status-interval": { type: "string", default: "10s" },
       output: { type: "string", short: "o", default: "human" },
     },
@@ -50,6 +67,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const token = values.token ?? process.env.VERSO_TOKEN;
   const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
   const exec = values.exec;
+  const schemas = schemaOption(values.schema ?? []);
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
@@ -62,6 +80,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
     ...(token && { token }),
     ...(fetch && { client: new VersoClient({ server, ...(token && { token }), fetch }) }),
     ...(pageLimit !== undefined && { pageLimit }),
+    ...(schemas !== undefined && { schemas }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
   const status = (event: string) =>

@@ -3,6 +3,7 @@ import { clientCommand, isClientCommand } from "./client-commands.js";
 import { clientOverview, commandHelp } from "./client-usage.js";
 import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { isReportable, reportFailure } from "./report.js";
+import { SCHEMA_USAGE, schemaCommand } from "./schema-commands.js";
 import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 import { UsageError } from "./usage-error.js";
 
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       return await checkOrderingCommand(rest);
     }
     if (command === "token") return await tokenCommand(rest);
+    if (command === "schema") return await schemaCommand(rest);
     if (command === "restate") {
       // Loaded on demand, like serve: the Restate SDK is large.
       const { restateCommand } = await import("./restate-command.js");
@@ -77,6 +79,7 @@ async function help(topic: string | undefined): Promise<string> {
   if (topic === undefined || topic === "help") return overview();
   if (topic === "serve") return `usage: ${(await import("./serve-command.js")).SERVE_USAGE}`;
   if (topic === "token") return TOKEN_USAGE;
+  if (topic === "schema") return SCHEMA_USAGE;
   if (topic === "agent") return (await import("./agent-command.js")).AGENT_USAGE;
   if (topic === "check-ordering") return (await import("./check-ordering-command.js")).CHECK_USAGE;
   if (topic === "restate") return (await import("./restate-command.js")).RESTATE_USAGE;
@@ -98,6 +101,8 @@ ${clientOverview()}
 ${AGENT_USAGE}
 
 ${TOKEN_USAGE}
+
+${SCHEMA_USAGE}
 
 ${CHECK_USAGE}
 

@@ -7,7 +7,7 @@
 import { VersoError } from "../protocol/errors.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { ChangesParams, Page } from "../protocol/types.js";
-import { regionPath } from "./paths.js";
+import { regionPath, schemaHeaders } from "./paths.js";
 import { SseParser } from "./sse.js";
 import type { HttpTransport } from "./transport.js";
 
@@ -43,6 +43,7 @@ export async function* follow(transport: HttpTransport, region: string, options:
           ...(options.limit !== undefined && { limit: options.limit }),
           ...(position.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
         },
+        headers: schemaHeaders(options.schemas),
         ...(signal && { signal }),
       });
     } catch (error) {
@@ -74,6 +75,7 @@ export async function* watch(transport: HttpTransport, region: string, options: 
       // server's: `epoch:cursor`, or with the head of a reset in progress). The first
       // connection states the position in the query.
       if (lastEventId !== "") headers["last-event-id"] = lastEventId;
+      Object.assign(headers, schemaHeaders(options.schemas));
       const response = await transport.send({
         method: "GET",
         path: `${regionPath(region)}/watch`,

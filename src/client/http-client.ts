@@ -3,6 +3,17 @@
  * an Idempotency-Key (generated when the caller gives none), so the transport retries
  * transient failures safely; contract errors are thrown as the protocol's typed classes.
  */
+import type {
+  CollectionSchemas,
+  Compatibility,
+  JsonSchema,
+  RegisteredSchema,
+  SchemaCheck,
+  SchemaSelection,
+  SchemaSummary,
+  UpgradeBatch,
+  UpgradeResult,
+} from "../protocol/schemas.js";
 import type { CreatedToken, CreateTokenRequest, TokenInfo } from "../protocol/tokens.js";
 import type {
   ChangesParams,
@@ -24,8 +35,18 @@ import type {
   WriteOptions,
 } from "../protocol/types.js";
 import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
-import { regionPath, rowPath, rowsPath, tokenPath } from "./paths.js";
+import { regionPath, rowPath, rowsPath, schemaHeaders, schemaPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
+
+/** A row read, with the schema versions its values should arrive at (sent as `Verso-Schema`). */
+export interface ReadOptions extends ReadParams {
+  schemas?: SchemaSelection;
+}
+
+/** A page of a collection's rows, with the schema versions its values should arrive at. */
+export interface ListOptions extends ListParams {
+  schemas?: SchemaSelection;
+}
 
 export class VersoClient {
   private readonly transport: HttpTransport;
@@ -69,12 +90,14 @@ export class VersoClient {
     });
   }
 
-  get(region: string, collection: string, key: string, options: ReadParams = {}): Promise<Row> {
-    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query: { ...options } });
+  get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
+    const { schemas, ...query } = options;
+    return this.transport.json({ method: "GET", path: rowPath(region, collection, key), query, headers: schemaHeaders(schemas) });
   }
 
-  list(region: string, collection: string, options: ListParams = {}): Promise<RowList> {
-    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query: { ...options } });
+  list(region: string, collection: string, options: ListOptions = {}): Promise<RowList> {
+    const { schemas, ...query } = options;
+    return this.transport.json({ method: "GET", path: rowsPath(region, collection), query, headers: schemaHeaders(schemas) });
   }
 
   transact(region: string, ops: TxnOp[], options: WriteOptions = {}): Promise<TxnResult> {
@@ -82,7 +105,9 @@ export class VersoClient {
   }
 
   changes(region: string, params: ChangesParams = {}, signal?: AbortSignal): Promise<Page> {
-    return this.transport.json({ method: "GET", path: `${regionPath(region)}/changes`, query: { ...params }, ...(signal && { signal }) });
+    const { schemas, ...query } = params;
+    const path = `${regionPath(region)}/changes`;
+    return this.transport.json({ method: "GET", path, query, headers: schemaHeaders(schemas), ...(signal && { signal }) });
   }
 
   /**
@@ -108,6 +133,41 @@ export class VersoClient {
    */
   createToken(request: CreateTokenRequest): Promise<CreatedToken> {
     return this.transport.json({ method: "POST", path: "/v1/tokens", body: request, retryNetworkErrors: false });
+  }
+
+  /** Registers the next schema version of a collection (admin only); the latest schema again returns its version. */
+  registerSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<RegisteredSchema> {
+    const body = { schema, ...(compatibility !== undefined && { compatibility }) };
+    return this.transport.json({ method: "PUT", path: schemaPath(collection), body });
+  }
+
+  /** What registering would do: the version, and every compatibility rule it breaks (admin only). */
+  checkSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<SchemaCheck> {
+    const body = { schema, ...(compatibility !== undefined && { compatibility }) };
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/check`, body });
+  }
+
+  /** Every version of a collection's schema; NotFoundError when it has none. */
+  schema(collection: string): Promise<CollectionSchemas> {
+    return this.transport.json({ method: "GET", path: schemaPath(collection) });
+  }
+
+  /** Every collection with a schema, and its latest version. */
+  async schemas(): Promise<SchemaSummary[]> {
+    return (await this.transport.json<{ schemas: SchemaSummary[] }>({ method: "GET", path: "/v1/schemas" })).schemas;
+  }
+
+  /**
+   * One batch of a schema upgrade in one region (admin only): rewrites the rows after
+   * `after` that are not at version `to`; `next` is where the following batch starts.
+   */
+  upgradeBatch(collection: string, request: { to: number; region: string; after?: string | null; limit?: number }): Promise<UpgradeBatch> {
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/upgrade`, body: request });
+  }
+
+  /** A whole schema upgrade, every region, run by the server (admin only). */
+  upgradeSchema(collection: string, request: { to: number; limit?: number }): Promise<UpgradeResult> {
+    return this.transport.json({ method: "POST", path: `${schemaPath(collection)}/upgrade`, body: request });
   }
 
   async tokens(): Promise<TokenInfo[]> {

@@ -1,4 +1,5 @@
 /** Paths of HTTP API v1; every name is percent-encoded as a single path segment. */
+import { formatSchemaSelection, SCHEMA_HEADER, type SchemaSelection } from "../protocol/schemas.js";
 
 const segment = encodeURIComponent;
 
@@ -16,4 +17,13 @@ export function rowPath(region: string, collection: string, key: string): string
 
 export function tokenPath(id: string): string {
   return `/v1/tokens/${segment(id)}`;
+}
+
+export function schemaPath(collection: string): string {
+  return `/v1/schemas/${segment(collection)}`;
+}
+
+/** `Verso-Schema` for a selection of schema versions; nothing for none. */
+export function schemaHeaders(schemas: SchemaSelection | undefined): Record<string, string> {
+  return schemas === undefined || Object.keys(schemas).length === 0 ? {} : { [SCHEMA_HEADER]: formatSchemaSelection(schemas) };
 }

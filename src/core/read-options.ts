@@ -1,6 +1,9 @@
+import type { SchemaSelection } from "../protocol/schemas.js";
 import type { ChangesParams, ReadParams } from "../protocol/types.js";
 
 export interface ReadOptions extends ReadParams {
+  /** Values of these collections at these schema versions (`Verso-Schema`). */
+  schemas?: SchemaSelection;
   signal?: AbortSignal;
 }
 

@@ -4,9 +4,10 @@
  * server reaches it through `internalsOf(store)`.
  */
 
-import type { RawPage, StoredRow } from "../model/raw-page.js";
+import type { RawPage, RawPageOp, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
+import type { SchemaSelection } from "../protocol/schemas.js";
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../protocol/types.js";
 import type { Storage } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
@@ -17,6 +18,7 @@ import { Maintenance, type MaintenanceOptions } from "./maintenance.js";
 import { compactResult, type Interpreter, interpret } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
 import { ReplayedRefusal } from "./replayed-refusal.js";
+import { SchemaRegistry } from "./schema-registry.js";
 import type { FeedSource } from "./shared-feed.js";
 import type { Executed, StoreInternals } from "./store-internals.js";
 
@@ -30,6 +32,8 @@ export interface StoreOptions extends Partial<MaintenanceOptions> {
   writeConcurrency?: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** How long the schema versions of a collection are trusted before a reload (another node may register one). Default 1 s. */
+  schemaCacheMs?: number;
 }
 
 /** A command's result, or why it was refused; either may be the replay of a first answer. */
@@ -37,15 +41,22 @@ type Settled<R> = { replayed: boolean } & ({ refused: false; response: R } | { r
 
 export class StoreEngine implements StoreInternals {
   readonly notifier = new HeadNotifier();
+  /** Schema versions of collections: checks writes, projects reads. */
+  readonly schemas: SchemaRegistry;
   private readonly committer: GroupCommitter;
   private readonly maintenance: Maintenance;
   private readonly unsubscribe: () => void;
   private closed = false;
+  private admission: Promise<void> = Promise.resolve();
 
   constructor(
     readonly storage: Storage,
     options: StoreOptions = {},
   ) {
+    this.schemas = new SchemaRegistry(storage.schemas(), {
+      ...(options.schemaCacheMs !== undefined && { cacheMs: options.schemaCacheMs }),
+      ...(options.now !== undefined && { now: options.now }),
+    });
     this.committer = new GroupCommitter(storage, { maxBatch: options.maxBatch ?? 512, maxInFlight: options.writeConcurrency ?? 1 });
     this.unsubscribe = storage.onCommit((region, head) => this.notifier.publish(region, head));
     const upkeep = {
@@ -87,6 +98,15 @@ export class StoreEngine implements StoreInternals {
 
   private async settle<C extends WriteCommand, R>(command: C, interpreter: Interpreter<C, R>): Promise<Settled<R>> {
     if (this.closed) throw new InternalError("the store is closed");
+    // Commands reach the group committer in the order they were issued, also when one of
+    // them waits for its collection's schema versions to load.
+    const admitted = this.admission.then(() => {
+      if (command.kind !== "txn") return;
+      const pointer = command.form === "txn" ? (index: number) => `/ops/${index}/value` : () => "";
+      return this.schemas.stamp(command.ops, pointer);
+    });
+    this.admission = admitted.catch(() => {});
+    await admitted;
     const { outcome, replayed } = await this.committer.submit(command);
     try {
       return { replayed, refused: false, response: interpreter(command, outcome) };
@@ -100,9 +120,10 @@ export class StoreEngine implements StoreInternals {
     checkName("collection", collection);
     checkName("key", key);
     if (options.minVersion !== undefined) await this.barrier(region, options);
+    const selection = await this.selection(options.schemas);
     const row = await this.storage.row(region, collection, key);
     if (!row) throw new NotFoundError(`row ${collection}/${key} does not exist in region ${region}`);
-    return row;
+    return selection ? (await this.projectRows([row], selection))[0]! : row;
   }
 
   async listRaw(
@@ -110,15 +131,17 @@ export class StoreEngine implements StoreInternals {
     collection: string,
     after?: string | null,
     limit?: number,
+    schemas?: SchemaSelection,
   ): Promise<{ rows: StoredRow[]; next: string | null }> {
     checkName("region", region);
     checkName("collection", collection);
     if (after !== undefined && after !== null && after !== "") checkName("key", after);
     const size = pageLimit(limit);
+    const selection = await this.selection(schemas);
     const rows = await this.storage.rows(region, collection, after || null, size + 1);
     const more = rows.length > size;
     const page = more ? rows.slice(0, size) : rows;
-    return { rows: page, next: more ? (page[page.length - 1]?.key ?? null) : null };
+    return { rows: selection ? await this.projectRows(page, selection) : page, next: more ? (page[page.length - 1]?.key ?? null) : null };
   }
 
   async changesRaw(region: string, options: ChangesOptions = {}): Promise<RawPage> {
@@ -131,11 +154,43 @@ export class StoreEngine implements StoreInternals {
       ...(options.resetHead !== undefined && { resetHead: checkNonNegativeInt("resetHead", options.resetHead) }),
       ...(options.resumableReset && { resumableReset: true }),
     };
+    const selection = await this.selection(options.schemas);
+    const project = (raw: RawPage) => (selection ? this.projectPage(raw, selection) : raw);
     const page = await this.storage.changes(query);
     const waitMs = Math.min(checkNonNegativeInt("waitMs", options.waitMs ?? 0), MAX_WAIT_MS);
-    if (waitMs === 0 || page.reset || page.ops.length > 0 || page.cursor !== query.since) return page;
+    if (waitMs === 0 || page.reset || page.ops.length > 0 || page.cursor !== query.since) return project(page);
     const reached = await this.waitForVersion(region, page.cursor + 1, waitMs, options.signal);
-    return reached ? this.storage.changes(query) : page;
+    return project(reached ? await this.storage.changes(query) : page);
+  }
+
+  /**
+   * A page with the values of the selected collections at the selected versions (a new
+   * page: the one given may be shared between readers). Throws unknown_schema_version
+   * or schema_projection_failed, never a value the reader's version refuses.
+   */
+  async projectPage(page: RawPage, schemas: SchemaSelection): Promise<RawPage> {
+    const selection = await this.selection(schemas);
+    if (!selection) return page;
+    const puts = page.ops.filter((op): op is RawPageOp & { op: "put" } => op.op === "put");
+    const projected = await this.projectRows(puts, selection);
+    const byOp = new Map(puts.map((op, i) => [op, projected[i]!]));
+    return { ...page, ops: page.ops.map((op) => (op.op === "put" ? { ...op, ...byOp.get(op) } : op)) };
+  }
+
+  /** The selection, checked: every collection named has the version asked for. Undefined when empty. */
+  private async selection(schemas: SchemaSelection | undefined): Promise<SchemaSelection | undefined> {
+    if (schemas === undefined || Object.keys(schemas).length === 0) return undefined;
+    await this.schemas.resolve(schemas);
+    return schemas;
+  }
+
+  private async projectRows<T extends StoredRow>(rows: readonly T[], selection: SchemaSelection): Promise<T[]> {
+    await this.schemas.ensure(rows);
+    return rows.map((row) => {
+      const to = Object.hasOwn(selection, row.collection) ? selection[row.collection] : undefined;
+      if (to === undefined || row.schemaVersion === to) return row;
+      return { ...row, valueJson: this.schemas.projectJson(row, to), schemaVersion: to };
+    });
   }
 
   waitForVersion(region: string, version: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

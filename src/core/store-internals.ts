@@ -6,11 +6,13 @@
  */
 import type { RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
+import type { SchemaSelection } from "../protocol/schemas.js";
 import type { Storage } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import type { HeadNotifier } from "./head-notifier.js";
 import type { WriteResponse } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
+import type { SchemaRegistry } from "./schema-registry.js";
 import type { FeedSource } from "./shared-feed.js";
 
 export interface Executed<R = WriteResponse> {
@@ -32,11 +34,21 @@ export interface StoreInternals {
   execute(command: WriteCommand): Promise<Executed>;
   /** A live row as stored (value still JSON text); throws not_found. */
   getRaw(region: string, collection: string, key: string, options?: ReadOptions): Promise<StoredRow>;
-  listRaw(region: string, collection: string, after?: string | null, limit?: number): Promise<{ rows: StoredRow[]; next: string | null }>;
+  listRaw(
+    region: string,
+    collection: string,
+    after?: string | null,
+    limit?: number,
+    schemas?: SchemaSelection,
+  ): Promise<{ rows: StoredRow[]; next: string | null }>;
   /** One page of changes as stored (values still JSON text); long-polls when asked. */
   changesRaw(region: string, options?: ChangesOptions): Promise<RawPage>;
   /** Resolves true when the region's head reaches `version`, false on timeout or abort. */
   waitForVersion(region: string, version: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** A page (as shared between watchers) with the selected collections at the selected schema versions. */
+  projectPage(page: RawPage, schemas: SchemaSelection): Promise<RawPage>;
+  /** Schema versions of collections: registration, checks of writes, projection of reads. */
+  readonly schemas: SchemaRegistry;
   /** What a SharedFeed reads from. */
   readonly feedSource: FeedSource;
 }

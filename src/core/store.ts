@@ -5,6 +5,18 @@
  */
 
 import { parsePage } from "../model/page-json.js";
+import type { StoredRow } from "../model/raw-page.js";
+import type {
+  CollectionSchemas,
+  Compatibility,
+  JsonSchema,
+  RegisteredSchema,
+  SchemaCheck,
+  SchemaSelection,
+  SchemaSummary,
+  UpgradeBatch,
+  UpgradeResult,
+} from "../protocol/schemas.js";
 import type {
   CompactRequest,
   CompactResult,
@@ -25,6 +37,7 @@ import type { Storage } from "../storage/storage.js";
 import { checkName, compactCommand, deleteCommand, nextVersionCommand, putCommand, txnCommand } from "./commands.js";
 import { compactResult, deleteResult, nextVersionResult, putResult, txnResult } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
+import { upgradeCollection } from "./schema-upgrade.js";
 import { StoreEngine, type StoreOptions } from "./store-engine.js";
 import { attachInternals } from "./store-internals.js";
 
@@ -68,13 +81,46 @@ export class VersoStore {
   }
 
   async get(region: string, collection: string, key: string, options: ReadOptions = {}): Promise<Row> {
-    const row = await this.#engine.getRaw(region, collection, key, options);
-    return { key: row.key, version: row.version, value: JSON.parse(row.valueJson) };
+    return toRow(await this.#engine.getRaw(region, collection, key, options));
   }
 
-  async list(region: string, collection: string, options: { after?: string; limit?: number } = {}): Promise<RowList> {
-    const { rows, next } = await this.#engine.listRaw(region, collection, options.after, options.limit);
-    return { rows: rows.map((r) => ({ key: r.key, version: r.version, value: JSON.parse(r.valueJson) })), next };
+  async list(
+    region: string,
+    collection: string,
+    options: { after?: string; limit?: number; schemas?: SchemaSelection } = {},
+  ): Promise<RowList> {
+    const { rows, next } = await this.#engine.listRaw(region, collection, options.after, options.limit, options.schemas);
+    return { rows: rows.map(toRow), next };
+  }
+
+  /** Registers the next schema version of a collection; the latest schema again returns its version. */
+  registerSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<RegisteredSchema> {
+    return this.#engine.schemas.register(collection, { schema, ...(compatibility !== undefined && { compatibility }) });
+  }
+
+  /** What registering would do: the version, and every compatibility rule it breaks. */
+  async checkSchema(collection: string, schema: JsonSchema, compatibility?: Compatibility): Promise<SchemaCheck> {
+    const check = await this.#engine.schemas.check(collection, { schema, ...(compatibility !== undefined && { compatibility }) });
+    return { ...check, compatible: check.reasons.length === 0 };
+  }
+
+  /** Rewrites every live row of a collection under schema version `to`, batch by batch (see schema-upgrade.ts). */
+  upgradeSchema(
+    collection: string,
+    to: number,
+    options: { limit?: number; onBatch?: (batch: UpgradeBatch) => void } = {},
+  ): Promise<UpgradeResult> {
+    return upgradeCollection(this.#engine, collection, to, options);
+  }
+
+  /** Every version of a collection's schema; not_found when it has none. */
+  schema(collection: string): Promise<CollectionSchemas> {
+    return this.#engine.schemas.describe(collection);
+  }
+
+  /** Every collection with a schema, and its latest version. */
+  schemas(): Promise<SchemaSummary[]> {
+    return this.#engine.schemas.list();
   }
 
   async changes(region: string, options: ChangesOptions = {}): Promise<Page> {
@@ -90,4 +136,13 @@ export class VersoStore {
   close(): Promise<void> {
     return this.#engine.close();
   }
+}
+
+function toRow(row: StoredRow): Row {
+  return {
+    key: row.key,
+    version: row.version,
+    ...(row.schemaVersion !== undefined && { schema: row.schemaVersion }),
+    value: JSON.parse(row.valueJson),
+  };
 }

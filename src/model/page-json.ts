@@ -11,7 +11,14 @@ export function parsePage(raw: RawPage): Page {
 
 function parseOp(op: RawPageOp): PageOp {
   if (op.op !== "put") return op;
-  return { op: "put", collection: op.collection, key: op.key, version: op.version, value: JSON.parse(op.valueJson) };
+  return {
+    op: "put",
+    collection: op.collection,
+    key: op.key,
+    version: op.version,
+    ...(op.schemaVersion !== undefined && { schema: op.schemaVersion }),
+    value: JSON.parse(op.valueJson),
+  };
 }
 
 /** The page as JSON text, identical to JSON.stringify(parsePage(raw)) without parsing values. */
@@ -19,7 +26,10 @@ export function serializePage(raw: RawPage): string {
   const ops = raw.ops.map((op) => {
     if (op.op === "clear") return '{"op":"clear"}';
     const head = `{"op":"${op.op}","collection":${JSON.stringify(op.collection)},"key":${JSON.stringify(op.key)},"version":${op.version}`;
-    return op.op === "put" ? `${head},"value":${op.valueJson}}` : `${head}}`;
+    if (op.op === "del") return `${head}}`;
+    return op.schemaVersion === undefined
+      ? `${head},"value":${op.valueJson}}`
+      : `${head},"schema":${op.schemaVersion},"value":${op.valueJson}}`;
   });
   return `{"region":${JSON.stringify(raw.region)},"epoch":${JSON.stringify(raw.epoch)},"reset":${raw.reset},"ops":[${ops.join(",")}],"cursor":${raw.cursor},"head":${raw.head},"more":${raw.more}}`;
 }

@@ -8,11 +8,13 @@ export interface StoredRow {
   key: string;
   version: number;
   valueJson: string;
+  /** The schema version the value was written under; absent when its collection had none. */
+  schemaVersion?: number;
 }
 
 export type RawPageOp =
   | { op: "clear" }
-  | { op: "put"; collection: string; key: string; version: number; valueJson: string }
+  | { op: "put"; collection: string; key: string; version: number; valueJson: string; schemaVersion?: number }
   | { op: "del"; collection: string; key: string; version: number };
 
 export interface RawPage {

@@ -8,7 +8,15 @@ import type { Expectation } from "../protocol/types.js";
 export type { Expectation };
 
 export type WriteOp =
-  | { op: "put"; collection: string; key: string; valueJson: string; expect?: Expectation }
+  | {
+      op: "put";
+      collection: string;
+      key: string;
+      valueJson: string;
+      expect?: Expectation;
+      /** The schema version the value was checked against (absent: the collection is schemaless). Not part of the fingerprint. */
+      schemaVersion?: number;
+    }
   | { op: "delete"; collection: string; key: string; expect?: Expectation };
 
 /** Fingerprint of the request an Idempotency-Key was first used with. */

@@ -3,6 +3,7 @@
  * Shared by the server (which maps them to HTTP in one place) and the client (which
  * rebuilds them from responses), so both sides speak the same names.
  */
+import type { CompatibilityReason, SchemaViolation } from "./schemas.js";
 import type { CurrentRow, TxnFailure } from "./types.js";
 
 export const ERROR_CODES = [
@@ -16,6 +17,10 @@ export const ERROR_CODES = [
   "payload_too_large",
   "unsupported_protocol_version",
   "insufficient_storage",
+  "schema_incompatible",
+  "schema_violation",
+  "unknown_schema_version",
+  "schema_projection_failed",
   "internal",
 ] as const;
 
@@ -37,6 +42,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_protocol_version: 400,
   insufficient_storage: 507,
+  schema_incompatible: 409,
+  schema_violation: 400,
+  unknown_schema_version: 400,
+  schema_projection_failed: 409,
   internal: 500,
 };
 
@@ -138,6 +147,41 @@ export class InsufficientStorageError extends VersoError {
   }
 }
 
+/** A schema version breaks a compatibility rule against a registered one; nothing was registered. */
+export class SchemaIncompatibleError extends VersoError {
+  constructor(message: string, extra: { reasons: CompatibilityReason[] }) {
+    super("schema_incompatible", message, extra);
+    this.name = "SchemaIncompatibleError";
+  }
+}
+
+/** A written value breaks its collection's latest schema; nothing was written. */
+export class SchemaViolationError extends VersoError {
+  constructor(message: string, extra: { errors: SchemaViolation[]; index?: number }) {
+    super("schema_violation", message, extra);
+    this.name = "SchemaViolationError";
+  }
+}
+
+/** A reader asked for a schema version its collection does not have. */
+export class UnknownSchemaVersionError extends VersoError {
+  constructor(message: string, extra: { collection: string; version: number }) {
+    super("unknown_schema_version", message, extra);
+    this.name = "UnknownSchemaVersionError";
+  }
+}
+
+/** A stored value cannot be shown at the schema version the reader asked for. */
+export class SchemaProjectionError extends VersoError {
+  constructor(
+    message: string,
+    extra: { collection: string; key: string; version: number; schema: number | null; to: number; errors: SchemaViolation[] },
+  ) {
+    super("schema_projection_failed", message, extra);
+    this.name = "SchemaProjectionError";
+  }
+}
+
 export class InternalError extends VersoError {
   constructor(message = "internal error") {
     super("internal", message);
@@ -176,6 +220,17 @@ export function errorFromBody(status: number, body: unknown): VersoError {
       return new UnsupportedProtocolVersionError(message, extra.supported as { min: number; max: number });
     case "insufficient_storage":
       return new InsufficientStorageError(message);
+    case "schema_incompatible":
+      return new SchemaIncompatibleError(message, extra as { reasons: CompatibilityReason[] });
+    case "schema_violation":
+      return new SchemaViolationError(message, extra as { errors: SchemaViolation[] });
+    case "unknown_schema_version":
+      return new UnknownSchemaVersionError(message, extra as { collection: string; version: number });
+    case "schema_projection_failed":
+      return new SchemaProjectionError(
+        message,
+        extra as { collection: string; key: string; version: number; schema: number | null; to: number; errors: SchemaViolation[] },
+      );
     case "internal":
       return new InternalError(message);
   }

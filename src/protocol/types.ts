@@ -20,6 +20,8 @@ export interface NextVersionResult {
 export interface Row {
   key: string;
   version: number;
+  /** The schema version the value is shown at; absent in a collection without schemas. */
+  schema?: number;
   value: Json;
 }
 
@@ -63,7 +65,7 @@ export interface TxnRequest {
 
 export type PageOp =
   | { op: "clear" }
-  | { op: "put"; collection: string; key: string; version: number; value: Json }
+  | { op: "put"; collection: string; key: string; version: number; schema?: number; value: Json }
   | { op: "del"; collection: string; key: string; version: number };
 
 export interface Page {
@@ -114,6 +116,8 @@ export interface ChangesParams {
   limit?: number;
   /** Long-poll: wait up to this long for something newer than `since`. */
   waitMs?: number;
+  /** Values of these collections at these schema versions (`Verso-Schema`; a SchemaSelection). */
+  schemas?: Readonly<Record<string, number>>;
 }
 
 export type CompactRequest = { retainVersions: number } | { beforeVersion: number };

@@ -20,6 +20,7 @@ export type Access =
   | { kind: "region"; region: string; mode: "read" | "write" };
 
 const REGION_ROUTE = "/v1/regions/:region";
+const SCHEMAS_ROUTE = "/v1/schemas";
 
 /**
  * `route` is the matched route pattern (undefined when nothing matched, i.e. a 404);
@@ -29,6 +30,8 @@ export function classify(method: string, route: string | undefined, region: stri
   if (route === "/healthz") return { kind: "open" };
   if (route === undefined) return { kind: "authenticated" };
   if (route === "/v1/regions" && isRead(method)) return { kind: "authenticated" };
+  // Every reader may learn the schemas it projects to; changing them is for the admin.
+  if ((route === SCHEMAS_ROUTE || route.startsWith(`${SCHEMAS_ROUTE}/`)) && isRead(method)) return { kind: "authenticated" };
   if ((route === REGION_ROUTE || route.startsWith(`${REGION_ROUTE}/`)) && region !== undefined) {
     return { kind: "region", region, mode: isRead(method) ? "read" : "write" };
   }

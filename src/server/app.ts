@@ -17,6 +17,7 @@ import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
+import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
@@ -128,6 +129,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   transactionRoutes(app, context);
   changesRoutes(app, context);
   tokenRoutes(app, context);
+  schemaRoutes(app, context);
   watchRoutes(app, context);
   return app;
 }

@@ -2,6 +2,7 @@
 
 import type { Expectation } from "../model/write-command.js";
 import { BadRequestError } from "../protocol/errors.js";
+import { parseSchemaSelection, SCHEMA_HEADER, type SchemaSelection } from "../protocol/schemas.js";
 import { PROTOCOL_HEADER, PROTOCOL_MIN } from "../protocol/version.js";
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -55,4 +56,39 @@ export function stringParam(query: Record<string, unknown>, name: string): strin
   if (raw === undefined) return undefined;
   if (typeof raw !== "string") throw new BadRequestError(`${name} must be given once`);
   return raw;
+}
+
+/**
+ * The schema versions a reader asks for: `Verso-Schema: deployments=1, gateways=2`, and
+ * for the feed also `?schema=deployments@1` (repeatable, or comma-separated), which
+ * EventSource readers can send where they cannot set headers. Undefined when neither.
+ */
+export function schemaSelection(
+  headers: Record<string, string | string[] | undefined>,
+  query?: Record<string, unknown>,
+): SchemaSelection | undefined {
+  const parts: SchemaSelection[] = [];
+  const fromHeader = headers[SCHEMA_HEADER];
+  for (const text of Array.isArray(fromHeader) ? fromHeader : fromHeader === undefined ? [] : [fromHeader]) parts.push(parse(text, "="));
+  const fromQuery = query?.schema;
+  for (const text of Array.isArray(fromQuery) ? fromQuery : fromQuery === undefined ? [] : [fromQuery]) {
+    if (typeof text !== "string") throw new BadRequestError("schema must be collection@version");
+    parts.push(parse(text, "@"));
+  }
+  if (parts.length === 0) return undefined;
+  const merged = new Map<string, number>();
+  for (const part of parts) {
+    for (const [collection, version] of Object.entries(part)) {
+      if ((merged.get(collection) ?? version) !== version)
+        throw new BadRequestError(`collection ${collection} is named with two schema versions`);
+      merged.set(collection, version);
+    }
+  }
+  return Object.fromEntries(merged);
+}
+
+function parse(text: string, separator: "=" | "@"): SchemaSelection {
+  const parsed = parseSchemaSelection(text, separator);
+  if (typeof parsed === "string") throw new BadRequestError(`${separator === "=" ? "Verso-Schema" : "schema"}: ${parsed}`);
+  return parsed;
 }

@@ -32,6 +32,8 @@ export interface WatchStreamOptions {
   bufferBytes: number;
   /** Page size and, for protocol 2 readers, resumable resets; as asked. */
   shape: PageShape;
+  /** Shows a shared page at the schema versions this reader asked for (a new page; the shared one stays as stored). */
+  project?: ((page: RawPage) => Promise<RawPage>) | undefined;
   log: (line: string) => void;
 }
 
@@ -154,8 +156,10 @@ export class WatchStream {
     }
   }
 
-  private read(position: FeedPosition): Promise<RawPage> {
-    return this.options.feed.changes(this.options.region, position, this.options.shape);
+  private async read(position: FeedPosition): Promise<RawPage> {
+    const { feed, region, shape, project } = this.options;
+    const page = await feed.changes(region, position, shape);
+    return project === undefined ? page : project(page);
   }
 
   /** Resolves true once the region's head reaches `target`; false after a heartbeat interval or on abort. */

@@ -9,7 +9,7 @@
 import { type Cut, cutFloor, cutPage, needsReset } from "../model/feed.js";
 import type { ChangesQuery, RawPage, RawPageOp } from "../model/raw-page.js";
 import type { Region } from "../protocol/types.js";
-import { emptyRegion, type FeedRow, type RegionRow, toRegion } from "./shared.js";
+import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./shared.js";
 
 /**
  * Rows of one region in version order (then collection, key). `live`: without
@@ -95,5 +95,12 @@ function toPageOp(row: FeedRow): RawPageOp {
   if (row.deleted === true || row.deleted === 1 || row.value === null) {
     return { op: "del", collection: row.collection, key: row.key, version: row.version };
   }
-  return { op: "put", collection: row.collection, key: row.key, version: row.version, valueJson: row.value };
+  return {
+    op: "put",
+    collection: row.collection,
+    key: row.key,
+    version: row.version,
+    valueJson: row.value,
+    ...schemaOf(row.schema_version),
+  };
 }

@@ -22,6 +22,12 @@ export interface FeedRow {
   version: number;
   deleted: boolean | number;
   value: string | null;
+  schema_version: number | null;
+}
+
+/** The optional `schemaVersion` of a stored row (NULL in the database: a schemaless write). */
+export function schemaOf(schemaVersion: number | null | undefined): { schemaVersion?: number } {
+  return schemaVersion === null || schemaVersion === undefined ? {} : { schemaVersion };
 }
 
 /** Identity of a region's incarnation, made when the region is first written. */

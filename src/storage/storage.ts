@@ -10,6 +10,7 @@ import type { ChangesQuery, RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
+import type { SchemaStorage } from "./schema-storage.js";
 import type { TokenStorage } from "./token-storage.js";
 
 /** Told a region's new head after a commit that moved it. */
@@ -41,5 +42,7 @@ export interface Storage {
   onCommit(observer: CommitObserver): () => void;
   /** Where this backend keeps API tokens; absent when it keeps none (then only the admin token works). */
   tokens?(): TokenStorage;
+  /** Where this backend keeps the schema versions of collections, beside the rows. */
+  schemas(): SchemaStorage;
   close(): Promise<void>;
 }

@@ -27,6 +27,14 @@ describe("classify", () => {
     assert.deepEqual(classify("GET", "/v1/regions", undefined), { kind: "authenticated" });
     assert.deepEqual(classify("GET", undefined, undefined), { kind: "authenticated" });
   });
+  it("lets every token read schemas and only the admin change them", () => {
+    assert.deepEqual(classify("GET", "/v1/schemas", undefined), { kind: "authenticated" });
+    assert.deepEqual(classify("GET", "/v1/schemas/:collection", undefined), { kind: "authenticated" });
+    assert.deepEqual(classify("PUT", "/v1/schemas/:collection", undefined), { kind: "admin" });
+    assert.deepEqual(classify("POST", "/v1/schemas/:collection/check", undefined), { kind: "admin" });
+    assert.deepEqual(classify("POST", "/v1/schemas/:collection/upgrade", undefined), { kind: "admin" });
+    assert.deepEqual(classify("GET", "/v1/schemasX", undefined), { kind: "admin" });
+  });
 });
 
 describe("permits", () => {

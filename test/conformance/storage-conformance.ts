@@ -7,6 +7,7 @@
 import { describe } from "node:test";
 import type { Storage } from "../../src/storage/storage.js";
 import { describeFeed } from "./storage-feed.js";
+import { describeSchemas } from "./storage-schemas.js";
 import { describeUpkeep } from "./storage-upkeep.js";
 import { describeWrites } from "./storage-writes.js";
 import { describeStore } from "./store-suite.js";
@@ -23,5 +24,6 @@ export function describeStorageConformance(
     describeFeed(open);
     describeUpkeep(open);
     describeStore(open);
+    describeSchemas(open);
   });
 }

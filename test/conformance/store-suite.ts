@@ -27,6 +27,7 @@ function batchSpy(storage: Storage, sizes: number[]): Storage {
     tombstoneHorizons: (before) => storage.tombstoneHorizons(before),
     sweepIdempotency: (before) => storage.sweepIdempotency(before),
     onCommit: (listener) => storage.onCommit(listener),
+    schemas: () => storage.schemas(),
     close: () => storage.close(),
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { serializePage } from "../../model/page-json.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
-import { intParam, requestProtocol, stringParam } from "../headers.js";
+import { intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import type { Query, RegionParams } from "./params.js";
 
@@ -13,12 +13,14 @@ export function changesRoutes(app: FastifyInstance, { internals, stopping }: Rou
     const limit = intParam(request.query, "limit");
     const waitMs = intParam(request.query, "waitMs");
     const resetHead = intParam(request.query, "resetHead");
+    const schemas = schemaSelection(request.headers, request.query);
     const page = await internals.changesRaw(request.params.region, {
       ...(since !== undefined && { since }),
       ...(epoch !== undefined && { epoch }),
       ...(limit !== undefined && { limit }),
       ...(waitMs !== undefined && { waitMs }),
       ...(resetHead !== undefined && { resetHead }),
+      ...(schemas !== undefined && { schemas }),
       resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });

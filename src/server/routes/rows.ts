@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { deleteCommand, putCommand } from "../../core/commands.js";
+import type { StoredRow } from "../../model/raw-page.js";
 import { BadRequestError } from "../../protocol/errors.js";
 import { abortOnClose } from "../abort-on-close.js";
-import { etag, expectationFrom, header, intParam, stringParam } from "../headers.js";
+import { etag, expectationFrom, header, intParam, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import type { CollectionParams, Query, RowParams } from "./params.js";
 import { sendWrite } from "./send-write.js";
@@ -37,13 +38,15 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, max
     const { region, collection, key } = request.params;
     const minVersion = intParam(request.query, "minVersion");
     const timeoutMs = intParam(request.query, "timeoutMs");
+    const schemas = schemaSelection(request.headers);
     const row = await internals.getRaw(region, collection, key, {
       ...(minVersion !== undefined && { minVersion }),
       ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(schemas !== undefined && { schemas }),
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     reply.header("etag", etag(row.version)).type("application/json");
-    return `{"key":${JSON.stringify(row.key)},"version":${row.version},"value":${row.valueJson}}`;
+    return rowJson(row);
   });
 
   app.get<{ Params: CollectionParams; Querystring: Query }>("/v1/regions/:region/collections/:collection/rows", async (request, reply) => {
@@ -53,9 +56,16 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, max
       collection,
       stringParam(request.query, "after"),
       intParam(request.query, "limit"),
+      schemaSelection(request.headers),
     );
-    const items = rows.map((r) => `{"key":${JSON.stringify(r.key)},"version":${r.version},"value":${r.valueJson}}`);
+    const items = rows.map(rowJson);
     reply.type("application/json");
     return `{"rows":[${items.join(",")}],"next":${JSON.stringify(next)}}`;
   });
+}
+
+/** A row as JSON, its stored value spliced in unparsed; `schema` only in collections with schemas. */
+function rowJson(row: StoredRow): string {
+  const schema = row.schemaVersion === undefined ? "" : `,"schema":${row.schemaVersion}`;
+  return `{"key":${JSON.stringify(row.key)},"version":${row.version}${schema},"value":${row.valueJson}}`;
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { SharedFeed } from "../../core/shared-feed.js";
+import type { RawPage } from "../../model/raw-page.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
-import { header, intParam, requestProtocol, stringParam } from "../headers.js";
+import { header, intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import { parseEventId } from "../sse.js";
 import { WatchStream } from "../watch-stream.js";
@@ -43,8 +44,11 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
       ...(resetHead !== undefined && { resetHead }),
     };
     const region = request.params.region;
+    const schemas = schemaSelection(request.headers, request.query);
+    const project = schemas === undefined ? undefined : (page: RawPage) => internals.projectPage(page, schemas);
     // Read before committing to a stream, so bad input still gets its 4xx as JSON.
-    const first = await feed.changes(region, start, shape);
+    const shared = await feed.changes(region, start, shape);
+    const first = project === undefined ? shared : await project(shared);
 
     reply.hijack();
     const response = reply.raw;
@@ -63,6 +67,7 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
       bufferBytes: watchBufferBytes,
       log,
       shape,
+      project,
     };
     const stream = new WatchStream(options);
     open.add(stream);

@@ -92,6 +92,7 @@ async function bumpAndWrite(client: pg.ClientBase, sql: Statements, region: stri
     ops.map((op) => op.key),
     ops.map((op) => op.op === "delete"),
     ops.map((op) => (op.op === "put" ? op.valueJson : null)),
+    ops.map((op) => (op.op === "put" ? (op.schemaVersion ?? null) : null)),
   ]);
   const version = rows[0]?.version;
   if (version === undefined) throw new Error(`region ${region} took no version`);

@@ -67,6 +67,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "schema versions per collection; each row records the schema version it was written under",
+    sql: (s) => `
+      CREATE TABLE ${s}.schemas (
+        collection text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        schema text NOT NULL,
+        compatibility text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (collection, version)
+      );
+      ALTER TABLE ${s}.rows ADD COLUMN schema_version bigint;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

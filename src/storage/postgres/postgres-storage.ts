@@ -10,16 +10,18 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
-import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
+import type { SchemaStorage } from "../schema-storage.js";
+import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { NotificationListener } from "./notification-listener.js";
 import type { NotifyMode } from "./notify.js";
+import { PostgresSchemaStorage } from "./postgres-schema-storage.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
-import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
+import { checkSchemaName, commitChannel, DEFAULT_SCHEMA, quoted } from "./schema-name.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchContext, writeBatch } from "./write-batch.js";
 
@@ -57,6 +59,7 @@ export class PostgresStorage implements Storage {
   private readonly published = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly tokenStorage: PostgresTokenStorage;
+  private readonly schemaStorage: PostgresSchemaStorage;
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
@@ -88,6 +91,7 @@ export class PostgresStorage implements Storage {
       ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
     });
     this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
+    this.schemaStorage = new PostgresSchemaStorage(pool, quoted(schema));
   }
 
   /** Connects, migrates the schema and starts listening for commits of every node. */
@@ -139,19 +143,23 @@ export class PostgresStorage implements Storage {
   }
 
   async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
-    const row = (await this.pool.query<{ version: number; value: string | null }>(this.sql.row, [region, collection, key])).rows[0];
+    const row = (
+      await this.pool.query<{ version: number; value: string | null; schema_version: number | null }>(this.sql.row, [
+        region,
+        collection,
+        key,
+      ])
+    ).rows[0];
     if (!row || row.value === null) return undefined;
-    return { collection, key, version: row.version, valueJson: row.value };
+    return { collection, key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) };
   }
 
   async rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]> {
-    const { rows } = await this.pool.query<{ key: string; version: number; value: string }>(this.sql.liveRows, [
-      region,
-      collection,
-      after ?? "",
-      limit,
-    ]);
-    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
+    const { rows } = await this.pool.query<{ key: string; version: number; value: string; schema_version: number | null }>(
+      this.sql.liveRows,
+      [region, collection, after ?? "", limit],
+    );
+    return rows.map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) }));
   }
 
   changes(query: ChangesQuery): Promise<RawPage> {
@@ -170,6 +178,11 @@ export class PostgresStorage implements Storage {
   /** Tokens in this schema: every node on it sees the same ones. */
   tokens(): TokenStorage {
     return this.tokenStorage;
+  }
+
+  /** Schema versions in this schema: every node on it sees the same ones. */
+  schemas(): SchemaStorage {
+    return this.schemaStorage;
   }
 
   onCommit(observer: CommitObserver): () => void {

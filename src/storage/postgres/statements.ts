@@ -4,7 +4,7 @@
  */
 import { quoted } from "./schema-name.js";
 
-const FEED_COLUMNS = "collection, key, version, deleted, value";
+const FEED_COLUMNS = "collection, key, version, deleted, value, schema_version";
 const REGION_COLUMNS = "id, name, epoch, version, floor";
 const TOKEN_COLUMNS = "id, name, role, regions, created_at, revoked_at";
 
@@ -24,18 +24,19 @@ export function statements(schema: string) {
      * upsert creates the region (version 1) or locks and bumps it; in READ COMMITTED the
      * bump waits for the current holder of the row lock and then sees its commit, so
      * versions of one region are taken, and committed, one after the other.
-     * $1 region, $2 epoch for a new region, $3 now, $4..$7 collections, keys, deleted, values.
+     * $1 region, $2 epoch for a new region, $3 now, $4..$8 collections, keys, deleted, values, schema versions.
      */
     bumpAndWrite: `WITH g AS (
         INSERT INTO ${s}.regions AS g (name, epoch, version, floor, created_at) VALUES ($1, $2, 1, 0, $3)
         ON CONFLICT (name) DO UPDATE SET version = g.version + 1
         RETURNING id, version
       ), w AS (
-        INSERT INTO ${s}.rows (region_id, collection, key, version, deleted, value, updated_at)
-        SELECT g.id, o.collection, o.key, g.version, o.deleted, o.value, $3
-        FROM g, unnest($4::text[], $5::text[], $6::boolean[], $7::text[]) AS o (collection, key, deleted, value)
+        INSERT INTO ${s}.rows (region_id, collection, key, version, deleted, value, updated_at, schema_version)
+        SELECT g.id, o.collection, o.key, g.version, o.deleted, o.value, $3, o.schema_version
+        FROM g, unnest($4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[]) AS o (collection, key, deleted, value, schema_version)
         ON CONFLICT (region_id, collection, key) DO UPDATE SET
-          version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at
+          version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at,
+          schema_version = excluded.schema_version
       )
       SELECT version FROM g`,
     /** Current state of the rows a transaction touches, by position (1-based) in $2/$3. */
@@ -44,15 +45,15 @@ export function statements(schema: string) {
       JOIN ${s}.rows r ON r.region_id = $1 AND r.collection = o.collection AND r.key = o.key`,
     purge: `DELETE FROM ${s}.rows WHERE region_id = $1 AND deleted AND version <= $2`,
     setFloor: `UPDATE ${s}.regions SET floor = $2 WHERE id = $1`,
-    row: `SELECT r.version, r.value FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
+    row: `SELECT r.version, r.value, r.schema_version FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
       WHERE g.name = $1 AND r.collection = $2 AND r.key = $3 AND NOT r.deleted`,
-    liveRows: `SELECT r.key, r.version, r.value FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
+    liveRows: `SELECT r.key, r.version, r.value, r.schema_version FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
       WHERE g.name = $1 AND r.collection = $2 AND NOT r.deleted AND r.key > $3 ORDER BY r.key LIMIT $4`,
     /**
      * The common feed read in one statement (one snapshot): the region and the first
      * rows after the cursor. No row at all means the region does not exist.
      */
-    feedHead: `SELECT g.id, g.name, g.epoch, g.version AS head, g.floor, c.collection, c.key, c.version, c.deleted, c.value
+    feedHead: `SELECT g.id, g.name, g.epoch, g.version AS head, g.floor, c.collection, c.key, c.version, c.deleted, c.value, c.schema_version
       FROM ${s}.regions g LEFT JOIN LATERAL (
         SELECT ${FEED_COLUMNS} FROM ${s}.rows WHERE region_id = g.id AND version > $2 ORDER BY version, collection, key LIMIT $3
       ) c ON true

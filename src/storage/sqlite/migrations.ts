@@ -65,6 +65,23 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("CREATE INDEX rows_tombstones ON rows (region_id, version) WHERE deleted = 1");
     },
   },
+  {
+    version: 4,
+    description: "schema versions per collection; each row records the schema version it was written under",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE schemas (
+          collection TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          schema TEXT NOT NULL,
+          compatibility TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (collection, version)
+        ) WITHOUT ROWID;
+        ALTER TABLE rows ADD COLUMN schema_version INTEGER;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

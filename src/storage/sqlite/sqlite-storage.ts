@@ -8,11 +8,13 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
-import { committedHeads, emptyRegion, toRegion } from "../shared.js";
+import type { SchemaStorage } from "../schema-storage.js";
+import { committedHeads, emptyRegion, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { openVersoFile, type VersoFileOptions } from "./open-verso-file.js";
 import { type PageReader, pageReader } from "./read-page.js";
+import { SqliteSchemaStorage } from "./sqlite-schema-storage.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchWriter, batchWriter } from "./write-batch.js";
@@ -31,6 +33,7 @@ export class SqliteStorage implements Storage {
   private readonly writeBatch: BatchWriter;
   private readonly readPage: PageReader;
   private readonly tokenStorage: SqliteTokenStorage;
+  private readonly schemaStorage: SqliteSchemaStorage;
 
   constructor(options: SqliteStorageOptions) {
     ({ db: this.db, close: this.closeFile } = openVersoFile(options));
@@ -38,10 +41,15 @@ export class SqliteStorage implements Storage {
     this.writeBatch = batchWriter(this.db, this.sql, options.now ?? Date.now);
     this.readPage = pageReader(this.db, this.sql);
     this.tokenStorage = new SqliteTokenStorage(this.db);
+    this.schemaStorage = new SqliteSchemaStorage(this.db);
   }
 
   tokens(): TokenStorage {
     return this.tokenStorage;
+  }
+
+  schemas(): SchemaStorage {
+    return this.schemaStorage;
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
@@ -62,9 +70,9 @@ export class SqliteStorage implements Storage {
   async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
     const regionRow = this.sql.region.get(region);
     if (!regionRow) return undefined;
-    const row = this.sql.rowState.get(regionRow.id, collection, key);
-    if (!row || row.deleted === 1 || row.value === null) return undefined;
-    return { collection, key, version: row.version, valueJson: row.value };
+    const row = this.sql.liveRow.get(regionRow.id, collection, key);
+    if (!row) return undefined;
+    return { collection, key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) };
   }
 
   async rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]> {
@@ -72,7 +80,7 @@ export class SqliteStorage implements Storage {
     if (!regionRow) return [];
     return this.sql.liveRows
       .all(regionRow.id, collection, after ?? "", limit)
-      .map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value }));
+      .map((row) => ({ collection, key: row.key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) }));
   }
 
   async changes(query: ChangesQuery): Promise<RawPage> {

@@ -38,29 +38,33 @@ export function statements(db: Database.Database) {
     rowState: prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
       "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
     ),
-    upsertRow: prepare<[number, string, string, number, number, string | null, number]>(
-      `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    upsertRow: prepare<[number, string, string, number, number, string | null, number, number | null]>(
+      `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (region_id, collection, key) DO UPDATE SET
-         version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at`,
+         version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at,
+         schema_version = excluded.schema_version`,
     ),
-    liveRows: prepare<[number, string, string, number], { key: string; version: number; value: string }>(
-      `SELECT key, version, value FROM rows
+    liveRow: prepare<[number, string, string], { version: number; value: string; schema_version: number | null }>(
+      "SELECT version, value, schema_version FROM rows WHERE region_id = ? AND collection = ? AND key = ? AND deleted = 0",
+    ),
+    liveRows: prepare<[number, string, string, number], { key: string; version: number; value: string; schema_version: number | null }>(
+      `SELECT key, version, value, schema_version FROM rows
        WHERE region_id = ? AND collection = ? AND deleted = 0 AND key > ? ORDER BY key LIMIT ?`,
     ),
     changesAfter: prepare<[number, number, number], FeedRow>(
-      `SELECT collection, key, version, deleted, value FROM rows
+      `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
     ),
     liveAfter: prepare<[number, number, number], FeedRow>(
-      `SELECT collection, key, version, deleted, value FROM rows
+      `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
     ),
     changesUpTo: prepare<[number, number, number], FeedRow>(
-      `SELECT collection, key, version, deleted, value FROM rows
+      `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
     ),
     liveUpTo: prepare<[number, number, number], FeedRow>(
-      `SELECT collection, key, version, deleted, value FROM rows
+      `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
     ),
     purge: prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
