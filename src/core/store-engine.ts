@@ -4,6 +4,7 @@
  * server reaches it through `internalsOf(store)`.
  */
 
+import { HeadNotifier } from "../model/head-notifier.js";
 import type { RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
@@ -12,7 +13,6 @@ import type { Storage } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { checkName, checkNonNegativeInt, compactCommand } from "./commands.js";
 import { GroupCommitter } from "./group-commit.js";
-import { HeadNotifier } from "./head-notifier.js";
 import { Maintenance, type MaintenanceOptions } from "./maintenance.js";
 import { compactResult, type Interpreter, interpret } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";

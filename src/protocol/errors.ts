@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "consistency_timeout",
   "payload_too_large",
   "unsupported_protocol_version",
+  "method_not_allowed",
   "internal",
 ] as const;
 
@@ -35,6 +36,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   consistency_timeout: 504,
   payload_too_large: 413,
   unsupported_protocol_version: 400,
+  method_not_allowed: 405,
   internal: 500,
 };
 
@@ -114,6 +116,14 @@ export class UnsupportedProtocolVersionError extends VersoError {
   }
 }
 
+/** A write sent to a read-only endpoint (an agent's listener): the message names where writes go. */
+export class MethodNotAllowedError extends VersoError {
+  constructor(message: string) {
+    super("method_not_allowed", message);
+    this.name = "MethodNotAllowedError";
+  }
+}
+
 export class UnauthorizedError extends VersoError {
   constructor(message = "a valid bearer token is required") {
     super("unauthorized", message);
@@ -164,6 +174,8 @@ export function errorFromBody(status: number, body: unknown): VersoError {
       return new PayloadTooLargeError(message);
     case "unsupported_protocol_version":
       return new UnsupportedProtocolVersionError(message, extra.supported as { min: number; max: number });
+    case "method_not_allowed":
+      return new MethodNotAllowedError(message);
     case "internal":
       return new InternalError(message);
   }

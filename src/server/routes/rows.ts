@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { deleteCommand, putCommand } from "../../core/commands.js";
+import { serializeRow, serializeRowList } from "../../model/page-json.js";
 import { BadRequestError } from "../../protocol/errors.js";
 import { MAX_VALUE_BYTES } from "../../protocol/types.js";
 import { abortOnClose } from "../abort-on-close.js";
@@ -42,7 +43,7 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping }: R
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     reply.header("etag", etag(row.version)).type("application/json");
-    return `{"key":${JSON.stringify(row.key)},"version":${row.version},"value":${row.valueJson}}`;
+    return serializeRow(row);
   });
 
   app.get<{ Params: CollectionParams; Querystring: Query }>("/v1/regions/:region/collections/:collection/rows", async (request, reply) => {
@@ -53,8 +54,7 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping }: R
       stringParam(request.query, "after"),
       intParam(request.query, "limit"),
     );
-    const items = rows.map((r) => `{"key":${JSON.stringify(r.key)},"version":${r.version},"value":${r.valueJson}}`);
     reply.type("application/json");
-    return `{"rows":[${items.join(",")}],"next":${JSON.stringify(next)}}`;
+    return serializeRowList(rows, next);
   });
 }
