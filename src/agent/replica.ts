@@ -8,12 +8,15 @@
  */
 import { EventEmitter } from "node:events";
 import { VersoClient } from "../client/http-client.js";
-import type { Row } from "../protocol/types.js";
+import type { Json, Row } from "../protocol/types.js";
 import type { ReplicaEvents } from "./events.js";
 import { FeedLoop } from "./feed-loop.js";
 import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
+import { type LinkState, LinkStatus } from "./link-status.js";
+import { type ReadPosition, ReplicaReader, type ReplicaRow } from "./replica-reader.js";
 import { ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
+import { type BarrierOptions, VersionBarrier } from "./version-barrier.js";
 
 export interface ReplicaOptions {
   /** Base URL of the verso server. */
@@ -48,11 +51,26 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private readonly store: ReplicaStore;
   private readonly loop: FeedLoop;
   private readonly transportName: () => string;
+  /** Reads go through their own connection, so they never wait on the feed loop's writes. */
+  private readonly reader: ReplicaReader;
+  private readonly barrier: VersionBarrier;
+  private readonly linkStatus = new LinkStatus();
 
   /** Opens (or creates) the replica file; nothing is fetched before `start()`. */
   constructor(private readonly options: ReplicaOptions) {
     super();
     this.store = new ReplicaStore(options.path, options.region, options.server);
+    try {
+      this.reader = new ReplicaReader(options.path);
+    } catch (error) {
+      this.store.close();
+      throw error;
+    }
+    this.barrier = new VersionBarrier(options.region, () => this.store.state.cursor ?? 0);
+    // First among the page listeners: a reader waiting for this version is answered
+    // before handlers run, as soon as the page's commit made it visible.
+    this.prependListener("page", () => this.barrier.publish());
+    this.prependListener("disconnect", () => this.linkStatus.disconnected());
     let transport: FeedTransport;
     if (typeof options.transport === "function") {
       transport = options.transport;
@@ -71,7 +89,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     }
     this.loop = new FeedLoop({
       store: this.store,
-      transport,
+      transport: this.linkStatus.observe(transport),
       transportName: this.transportName,
       events: this,
       delivery: new HandlerDelivery(this.store, this, options.onChange),
@@ -88,6 +106,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Stops following and closes the file; pages already applied stay. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.linkStatus.disconnected();
+    this.barrier.close();
+    this.reader.close();
     this.store.close();
   }
 
@@ -134,36 +155,85 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.transportName();
   }
 
-  get(collection: string, key: string): Row | undefined {
-    return this.store.get(collection, key);
+  /** Whether the server is heard from, and how long ago it last was. */
+  get link(): LinkState {
+    return this.linkStatus.state;
   }
 
-  list(collection: string): Row[] {
-    return this.store.list(collection);
+  /**
+   * A row as readers see it. With `minVersion`, a promise that waits until the replica
+   * has applied that version (ConsistencyTimeoutError after `timeoutMs`, default 5 s).
+   */
+  get(collection: string, key: string): Row | undefined;
+  get(collection: string, key: string, options: BarrierOptions): Promise<Row | undefined>;
+  get(collection: string, key: string, options?: BarrierOptions): Row | undefined | Promise<Row | undefined> {
+    const read = () => {
+      const row = this.reader.row(collection, key);
+      return row && parseRow(row);
+    };
+    return options ? this.barrier.pass(options).then(read) : read();
+  }
+
+  /** Live rows of a collection in key order; with `minVersion`, once that version is applied. */
+  list(collection: string): Row[];
+  list(collection: string, options: BarrierOptions): Promise<Row[]>;
+  list(collection: string, options?: BarrierOptions): Row[] | Promise<Row[]> {
+    return options ? this.barrier.pass(options).then(() => this.readAll(collection)) : this.readAll(collection);
   }
 
   /** Every row, ordered by collection and key. */
   all(): Array<Row & { collection: string }> {
-    return this.store.all();
+    return this.reader.all().map((row) => ({ collection: row.collection, ...parseRow(row) }));
   }
 
-  /** Resolves once the visible rows are at `version` or later (e.g. a write's version). */
-  waitFor(version: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if ((this.cursor ?? -1) >= version) done(resolve);
-        else if (signal?.aborted) done(() => reject(signal.reason));
-      };
-      const done = (settle: () => void) => {
-        this.off("page", check);
-        signal?.removeEventListener("abort", check);
-        settle();
-      };
-      this.on("page", check);
-      signal?.addEventListener("abort", check);
-      check();
-    });
+  /**
+   * Resolves once the visible rows are at `version` or later (e.g. a write's version).
+   * Without `timeoutMs` it waits as long as it takes (until `signal` aborts); with it,
+   * it rejects with ConsistencyTimeoutError, as a `minVersion` read does.
+   */
+  waitFor(version: number, options?: AbortSignal | Omit<BarrierOptions, "minVersion">): Promise<void> {
+    const { signal, timeoutMs } = options instanceof AbortSignal ? { signal: options, timeoutMs: undefined } : (options ?? {});
+    if (timeoutMs !== undefined) return this.barrier.pass({ minVersion: version, timeoutMs, ...(signal && { signal }) });
+    return this.barrier.reach(version, signal);
   }
+
+  /** For the listener: the barrier and the raw rows, values as stored JSON text. */
+  get reads(): ReplicaReads {
+    return {
+      region: this.options.region,
+      pass: (options) => this.barrier.pass(options),
+      position: () => this.reader.position(),
+      row: (collection, key) => this.reader.row(collection, key),
+      rows: (collection, after, limit) => this.reader.rows(collection, after, limit),
+      link: () => this.linkStatus.state,
+    };
+  }
+
+  private readAll(collection: string): Row[] {
+    const rows: Row[] = [];
+    let after = "";
+    for (;;) {
+      const batch = this.reader.rows(collection, after, 1000);
+      for (const row of batch) rows.push(parseRow(row));
+      const last = batch.at(-1);
+      if (!last || batch.length < 1000) return rows;
+      after = last.key;
+    }
+  }
+}
+
+/** What the read listener needs of a replica. */
+export interface ReplicaReads {
+  region: string;
+  pass(options: BarrierOptions): Promise<void>;
+  position(): ReadPosition;
+  row(collection: string, key: string): ReplicaRow | undefined;
+  rows(collection: string, after: string, limit: number): ReplicaRow[];
+  link(): LinkState;
+}
+
+function parseRow(row: ReplicaRow): Row {
+  return { key: row.key, version: row.version, value: JSON.parse(row.valueJson) as Json };
 }
 
 /** Opens (or creates) a replica file and starts following the region's feed. */

@@ -1,8 +1,11 @@
 /** `verso agent`: keeps a local replica of a region and reports its progress and changes. */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import { type ListenAddress, parseListenAddress } from "../agent/listen-address.js";
+import { startReadListener } from "../agent/read-listener.js";
 import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
+import { isLoopback } from "../model/loopback.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";
@@ -16,6 +19,9 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --transport watch|poll     watch (default; falls back to poll without a watch endpoint) or long-poll
   --page-limit N             ops per page asked from the server
   --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
+  --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
+                             minVersion and timeoutMs as on the server); loopback only without --listen-token
+  --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
   -o human|json              output format (json: one object per line)`;
 
 export async function agentCommand(argv: string[]): Promise<void> {
@@ -30,6 +36,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
       transport: { type: "string", default: "watch" },
       "page-limit": { type: "string" },
       "status-interval": { type: "string", default: "10s" },
+      listen: { type: "string" },
+      "listen-token": { type: "string" },
       output: { type: "string", short: "o", default: "human" },
     },
     allowPositionals: true,
@@ -45,6 +53,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const statusEvery = parseDuration(values["status-interval"]);
   const token = values.token ?? process.env.VERSO_TOKEN;
   const exec = values.exec;
+  const listen = listenSettings(values.listen, values["listen-token"] ?? process.env.VERSO_LISTEN_TOKEN);
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
@@ -86,6 +95,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
   );
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
+  const listener = listen && (await startReadListener({ replica, server, ...listen }));
+  if (listener) out({ event: "listen", address: listener.address }, `listening for reads on ${listener.address}`);
   replica.start();
 
   let stopping = false;
@@ -94,13 +105,32 @@ export async function agentCommand(argv: string[]): Promise<void> {
     stopping = true;
     clearInterval(timer);
     process.stderr.write(`verso agent: ${signal}: stopping\n`);
-    replica.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    Promise.resolve(listener?.stop())
+      .then(() => replica.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+function listenSettings(listen: string | undefined, token: string | undefined): { address: ListenAddress; token?: string } | undefined {
+  if (listen === undefined) {
+    if (token !== undefined) throw new UsageError("--listen-token needs --listen");
+    return undefined;
+  }
+  let address: ListenAddress;
+  try {
+    address = parseListenAddress(listen);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (address.kind === "tcp" && token === undefined && !isLoopback(address.host)) {
+    throw new UsageError(`--listen ${listen} is not a loopback address: set --listen-token, or listen on 127.0.0.1`);
+  }
+  return { address, ...(token !== undefined && { token }) };
 }
 
 function describe(error: Error): string {
