@@ -109,7 +109,9 @@ class AppliedCursor {
     createInterface({ input: child.stdout }).on("line", (line) => {
       if (!line.includes('"page"')) return;
       this.cursor = Math.max(this.cursor, (JSON.parse(line) as { cursor: number }).cursor);
-      this.waiters = this.waiters.filter((w) => (this.cursor >= w.version ? (w.wake(), false) : true));
+      const woken = this.waiters.filter((w) => this.cursor >= w.version);
+      this.waiters = this.waiters.filter((w) => this.cursor < w.version);
+      for (const waiter of woken) waiter.wake();
     });
   }
 
