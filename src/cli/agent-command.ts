@@ -6,6 +6,7 @@ import { startReadListener } from "../agent/read-listener.js";
 import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
 import { isLoopback } from "../model/loopback.js";
+import { attachAgentOutput } from "./agent-output.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";
@@ -22,7 +23,8 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
                              minVersion and timeoutMs as on the server); loopback only without --listen-token
   --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
-  -o human|json              output format (json: one object per line)`;
+  -o human|json              output format (json: one object per line, every change and page included)
+  -v                         human form: one line per change with its value (default: one summary per page)`;
 
 export async function agentCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -39,6 +41,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       listen: { type: "string" },
       "listen-token": { type: "string" },
       output: { type: "string", short: "o", default: "human" },
+      verbose: { type: "boolean", short: "v", default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -67,27 +70,22 @@ export async function agentCommand(argv: string[]): Promise<void> {
     ...(pageLimit !== undefined && { pageLimit }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
-  const status = (event: string) =>
+  const status = (event: string) => {
+    output.flush();
     out(
       { event, cursor: replica.cursor ?? null, head: replica.head, lag: replica.lag, epoch: replica.epoch ?? null },
       `${event}: cursor ${replica.cursor ?? "-"}, head ${replica.head}, lag ${replica.lag}`,
     );
-  replica.on("change", (change) =>
-    out(
-      { event: "change", ...change },
-      `change v${change.version} ${change.op} ${change.collection}/${change.key}${change.op === "put" ? ` ${JSON.stringify(change.value)}` : ""}`,
-    ),
-  );
-  // Machine-readable output also reports every page, so a supervisor can see what was fetched.
-  if (format === "json") replica.on("page", (page) => out({ event: "page", ...page }, ""));
-  replica.on("reset", (reset) =>
-    out({ event: "reset", ...reset }, `reset: epoch ${reset.epoch || "-"}, cursor ${reset.cursor}, ${reset.rows} row(s)`),
-  );
+  };
+  const output = attachAgentOutput(replica, {
+    format,
+    verbose: values.verbose === true,
+    tty: process.stdout.isTTY === true,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
   replica.on("ready", () => status("ready"));
   replica.on("fallback", (reason) => process.stderr.write(`verso agent: ${reason}\n`));
-  replica.on("disconnect", ({ error, retryInMs }) =>
-    process.stderr.write(`verso agent: disconnected (${describe(error)}); reconnecting in ${retryInMs} ms\n`),
-  );
   replica.on("handlerError", ({ change, error, retryInMs }) =>
     process.stderr.write(
       `verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}; retrying in ${retryInMs} ms\n`,
@@ -131,11 +129,6 @@ function listenSettings(listen: string | undefined, token: string | undefined): 
     throw new UsageError(`--listen ${listen} is not a loopback address: set --listen-token, or listen on 127.0.0.1`);
   }
   return { address, ...(token !== undefined && { token }) };
-}
-
-function describe(error: Error): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code ? `${error.message}: ${cause.code}` : error.message;
 }
 
 /** Runs the --exec command for one change and waits for it; a non-zero exit is an error. */

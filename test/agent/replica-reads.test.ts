@@ -14,7 +14,7 @@ import { openReplica } from "../../src/agent/replica.js";
 import type { FeedTransport } from "../../src/agent/transport.js";
 import type { FeedEvent } from "../../src/client/feed.js";
 import { ConsistencyTimeoutError } from "../../src/protocol/errors.js";
-import type { Page, PageOp } from "../../src/protocol/types.js";
+import type { Page } from "../../src/protocol/types.js";
 import { tempDir } from "./helpers.js";
 
 type State = Map<string, number>;
