@@ -15,14 +15,27 @@ export interface LinkState {
 export class LinkStatus {
   private lastContact: number | undefined;
   private connected = false;
+  private readonly contactListeners = new Set<() => void>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** Calls `listener` at each contact; returns the function that stops it. */
+  onContact(listener: () => void): () => void {
+    this.contactListeners.add(listener);
+    return () => this.contactListeners.delete(listener);
+  }
+
+  /** The raw facts, for a thread that computes `state` itself. */
+  get contact(): { connected: boolean; lastContact: number | null } {
+    return { connected: this.connected, lastContact: this.lastContact ?? null };
+  }
 
   /** The same transport, noting each event as contact. */
   observe(transport: FeedTransport): FeedTransport {
     const noteContact = () => {
       this.connected = true;
       this.lastContact = this.now();
+      for (const listener of this.contactListeners) listener();
     };
     return async function* observed(position, signal) {
       for await (const event of transport(position, signal)) {

@@ -1,28 +1,21 @@
 /**
- * The agent's read listener: node:http (the agent never loads the server's framework)
- * on a TCP port or a Unix socket, answering reads from the replica (read-routes.ts).
- * Without a token it listens on loopback hosts only; with one, every request but
- * `/healthz` needs `Authorization: Bearer <token>`. Errors carry the contract's body.
+ * `verso agent --listen`: reads of the replica over HTTP, served by a worker thread
+ * (read-worker.ts) so that readers never hold up the feed loop's event loop. Without a
+ * token it listens on loopback hosts only.
  */
-import { timingSafeEqual } from "node:crypto";
-import { lstatSync, unlinkSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { answeredProtocol, checkProtocol, header } from "../model/http-params.js";
+import { Worker } from "node:worker_threads";
 import { isLoopback } from "../model/loopback.js";
-import { BadRequestError, InternalError, UnauthorizedError, VersoError } from "../protocol/errors.js";
-import { PROTOCOL_HEADER } from "../protocol/version.js";
-import { describeAddress, type ListenAddress } from "./listen-address.js";
-import { answerRead } from "./read-routes.js";
-import type { ReplicaReads } from "./replica.js";
+import type { ListenAddress } from "./listen-address.js";
+import type { FromReadWorker, ReadWorkerData, ToReadWorker } from "./read-worker.js";
+import type { Replica } from "./replica.js";
 
 export interface ReadListenerOptions {
-  replica: { reads: ReplicaReads };
+  replica: Pick<Replica, "path" | "region" | "observeReads">;
   address: ListenAddress;
   /** Bearer token readers must send; required to listen beyond loopback. */
   token?: string;
   /** The server, named in the answer to a write. */
   server: string;
-  log?: (line: string) => void;
 }
 
 export interface ReadListener {
@@ -41,120 +34,66 @@ export class UnauthenticatedListenError extends Error {
   }
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 export async function startReadListener(options: ReadListenerOptions): Promise<ReadListener> {
-  const { address, token } = options;
+  const { address, token, replica } = options;
   if (address.kind === "tcp" && token === undefined && !isLoopback(address.host)) throw new UnauthenticatedListenError(address.host);
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const reads = options.replica.reads;
-  const stopping = new AbortController();
-  const server = createServer((request, response) => {
-    void serve(request, response).catch((error) => log(`verso agent: listener: ${(error as Error).message}`));
+  const workerData: ReadWorkerData = {
+    path: replica.path,
+    region: replica.region,
+    server: options.server,
+    address,
+    ...(token !== undefined && { token }),
+  };
+  const worker = startWorker(workerData);
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const messages: FromReadWorker[] = [];
+  let wake: (() => void) | undefined;
+  worker.on("message", (message: FromReadWorker) => {
+    messages.push(message);
+    wake?.();
   });
-  server.keepAliveTimeout = 5_000;
-
-  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const closed = new AbortController();
-    response.once("close", () => closed.abort());
-    const protocol = String(answeredProtocol(request.headers));
-    let answer: { status: number; body: string; headers: Record<string, string> };
-    try {
-      checkProtocol(request.headers);
-      const url = new URL(request.url ?? "/", "http://agent");
-      if (token !== undefined && url.pathname !== "/healthz") authenticate(request, token);
-      answer = await answerRead(reads, options.server, {
-        method: request.method ?? "GET",
-        segments: segmentsOf(url.pathname),
-        query: queryOf(url.searchParams),
-        headers: request.headers,
-        signal: AbortSignal.any([closed.signal, stopping.signal]),
-      });
-    } catch (error) {
-      const verso = error instanceof VersoError ? error : internal(error, log);
-      answer = {
-        status: verso.status,
-        body: JSON.stringify(verso.toBody()),
-        headers: { "content-type": "application/json; charset=utf-8" },
-      };
-      if (verso instanceof UnauthorizedError) answer.headers["www-authenticate"] = 'Bearer realm="verso"';
-      if (verso.code === "method_not_allowed") answer.headers.allow = "GET, HEAD";
+  let failure: Error | undefined;
+  worker.on("error", (error) => {
+    failure = error;
+    wake?.();
+  });
+  const next = async (): Promise<FromReadWorker> => {
+    for (;;) {
+      const message = messages.shift();
+      if (message) return message;
+      if (failure) throw failure;
+      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), exited]);
+      if (!messages.length && !failure) {
+        if (worker.threadId === -1) throw new Error("the read listener's thread ended");
+      }
     }
-    if (response.destroyed) return;
-    response.writeHead(answer.status, {
-      ...answer.headers,
-      [PROTOCOL_HEADER]: protocol,
-      "content-length": String(Buffer.byteLength(answer.body)),
-    });
-    response.end(request.method === "HEAD" ? undefined : answer.body);
+  };
+  const first = await next();
+  if (first.type !== "listening") {
+    await worker.terminate();
+    throw new Error(first.type === "failed" ? first.message : "the read listener did not start");
   }
-
-  if (address.kind === "unix") removeStaleSocket(address.path);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    const listening = () => {
-      server.off("error", reject);
-      resolve();
-    };
-    if (address.kind === "unix") server.listen(address.path, listening);
-    else server.listen(address.port, address.host, listening);
-  });
-  return { address: boundAddress(server, address), stop: () => stop(server, stopping) };
+  const post = (message: ToReadWorker) => worker.postMessage(message);
+  const unobserve = replica.observeReads((update) => post({ type: "update", update }));
+  return {
+    address: first.address,
+    stop: async () => {
+      unobserve();
+      post({ type: "stop" });
+      await exited;
+    },
+  };
 }
 
-function authenticate(request: IncomingMessage, token: string): void {
-  const match = BEARER.exec(header(request.headers, "authorization") ?? "");
-  const sent = Buffer.from(match?.[1] ?? "");
-  const expected = Buffer.from(token);
-  if (!match || sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
-    throw new UnauthorizedError(match ? "wrong token" : "this agent's listener needs Authorization: Bearer <token>");
-  }
-}
-
-function segmentsOf(pathname: string): string[] {
-  try {
-    return pathname
-      .split("/")
-      .filter((segment) => segment !== "")
-      .map(decodeURIComponent);
-  } catch {
-    throw new BadRequestError(`the path is not valid percent-encoding: ${JSON.stringify(pathname.slice(0, 300))}`);
-  }
-}
-
-function queryOf(params: URLSearchParams): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const name of new Set(params.keys())) {
-    const values = params.getAll(name);
-    query[name] = values.length === 1 ? (values[0] ?? "") : values;
-  }
-  return query;
-}
-
-function internal(error: unknown, log: (line: string) => void): VersoError {
-  log(`verso agent: listener: internal error: ${(error as Error)?.stack ?? String(error)}`);
-  return new InternalError();
-}
-
-/** A socket file at the path (one a killed agent left) is replaced, or listen would fail; any other file there is left alone. */
-function removeStaleSocket(path: string): void {
-  try {
-    if (lstatSync(path).isSocket()) unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-}
-
-function boundAddress(server: Server, address: ListenAddress): string {
-  const bound = server.address();
-  if (address.kind === "tcp" && bound && typeof bound === "object") return describeAddress({ ...address, port: bound.port });
-  return describeAddress(address);
-}
-
-async function stop(server: Server, stopping: AbortController): Promise<void> {
-  stopping.abort();
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  server.closeAllConnections();
-  await closed;
+/**
+ * From the built package the worker is read-worker.js. Run from sources (tests, benches
+ * under tsx), the worker registers tsx first: Node 20 does not pass `--import` hooks on
+ * to worker threads.
+ */
+function startWorker(workerData: ReadWorkerData): Worker {
+  const fromSources = import.meta.url.endsWith(".ts");
+  const entry = new URL(fromSources ? "./read-worker.ts" : "./read-worker.js", import.meta.url);
+  if (!fromSources) return new Worker(entry, { workerData });
+  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
 }

@@ -11,7 +11,9 @@ import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../protoc
 import { type NameKind, nameProblem } from "../protocol/names.js";
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../protocol/types.js";
 import { PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
-import type { ReplicaReads } from "./replica.js";
+import type { LinkState } from "./link-status.js";
+import type { ReadPosition, ReplicaRow } from "./replica-reader.js";
+import type { BarrierOptions } from "./version-barrier.js";
 
 export interface ReadRequest {
   method: string;
@@ -26,6 +28,16 @@ export interface ReadAnswer {
   status: number;
   body: string;
   headers: Record<string, string>;
+}
+
+/** What the read routes need of a replica. */
+export interface ReplicaReads {
+  region: string;
+  pass(options: BarrierOptions): Promise<void>;
+  position(): ReadPosition;
+  row(collection: string, key: string): ReplicaRow | undefined;
+  rows(collection: string, after: string, limit: number): ReplicaRow[];
+  link(): LinkState;
 }
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };

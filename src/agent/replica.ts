@@ -13,7 +13,7 @@ import type { ReplicaEvents } from "./events.js";
 import { FeedLoop } from "./feed-loop.js";
 import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
 import { type LinkState, LinkStatus } from "./link-status.js";
-import { type ReadPosition, ReplicaReader, type ReplicaRow } from "./replica-reader.js";
+import { ReplicaReader, type ReplicaRow } from "./replica-reader.js";
 import { ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
 import { type BarrierOptions, VersionBarrier } from "./version-barrier.js";
@@ -197,15 +197,26 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.barrier.reach(version, signal);
   }
 
-  /** For the listener: the barrier and the raw rows, values as stored JSON text. */
-  get reads(): ReplicaReads {
-    return {
-      region: this.options.region,
-      pass: (options) => this.barrier.pass(options),
-      position: () => this.reader.position(),
-      row: (collection, key) => this.reader.row(collection, key),
-      rows: (collection, after, limit) => this.reader.rows(collection, after, limit),
-      link: () => this.linkStatus.state,
+  /** The replica file's path. */
+  get path(): string {
+    return this.options.path;
+  }
+
+  /**
+   * Calls `listener` with the applied version and the link's state after each page, each
+   * contact with the server and each disconnect (the read listener's thread follows the
+   * replica with it). Returns the function that stops the calls.
+   */
+  observeReads(listener: (update: ReadUpdate) => void): () => void {
+    const send = () => listener({ applied: this.store.state.cursor ?? 0, ...this.linkStatus.contact });
+    this.on("page", send);
+    this.on("disconnect", send);
+    const stopContact = this.linkStatus.onContact(send);
+    send();
+    return () => {
+      this.off("page", send);
+      this.off("disconnect", send);
+      stopContact();
     };
   }
 
@@ -222,14 +233,13 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   }
 }
 
-/** What the read listener needs of a replica. */
-export interface ReplicaReads {
-  region: string;
-  pass(options: BarrierOptions): Promise<void>;
-  position(): ReadPosition;
-  row(collection: string, key: string): ReplicaRow | undefined;
-  rows(collection: string, after: string, limit: number): ReplicaRow[];
-  link(): LinkState;
+/** What the read listener's thread is told of the replica. */
+export interface ReadUpdate {
+  /** The version readers see. */
+  applied: number;
+  connected: boolean;
+  /** When the server was last heard from (ms since the epoch), or null. */
+  lastContact: number | null;
 }
 
 function parseRow(row: ReplicaRow): Row {

@@ -30,7 +30,7 @@ async function listening(agent: AgentProcess): Promise<string> {
 }
 
 describe("verso agent --listen", () => {
-  it("serves barrier reads, keeps serving without its server, and after SIGKILL from its file", { timeout: 60_000 }, async (t) => {
+  it("serves barrier reads, keeps serving without its server, and after SIGKILL from its file", { timeout: 150_000 }, async (t) => {
     const dir = tempDir(t);
     const server = await startServerProcess(join(dir, "server.db"), await freePort());
     t.after(() => server.kill());
