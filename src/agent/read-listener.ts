@@ -10,7 +10,7 @@ import type { FromReadWorker, ReadWorkerData, ToReadWorker } from "./read-worker
 import type { Replica } from "./replica.js";
 
 export interface ReadListenerOptions {
-  replica: Pick<Replica, "path" | "region" | "observeReads">;
+  replica: Pick<Replica, "path" | "region" | "cursor" | "observeReads">;
   address: ListenAddress;
   /** Bearer token readers must send; required to listen beyond loopback. */
   token?: string;
@@ -40,6 +40,7 @@ export async function startReadListener(options: ReadListenerOptions): Promise<R
   const workerData: ReadWorkerData = {
     path: replica.path,
     region: replica.region,
+    applied: replica.cursor ?? 0,
     server: options.server,
     address,
     ...(token !== undefined && { token }),

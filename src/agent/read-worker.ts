@@ -15,6 +15,8 @@ import { VersionBarrier } from "./version-barrier.js";
 export interface ReadWorkerData {
   path: string;
   region: string;
+  /** The applied version when the thread starts, so that it answers before the first update arrives. */
+  applied: number;
   server: string;
   address: ListenAddress;
   token?: string;
@@ -26,7 +28,7 @@ export type FromReadWorker = { type: "listening"; address: string } | { type: "f
 const port = parentPort;
 if (!port) throw new Error("read-worker.ts runs as a worker thread");
 const data = workerData as ReadWorkerData;
-let latest: ReadUpdate = { applied: 0, connected: false, lastContact: null };
+let latest: ReadUpdate = { applied: data.applied, connected: false, lastContact: null };
 const reader = new ReplicaReader(data.path);
 const barrier = new VersionBarrier(data.region, () => latest.applied);
 const reads: ReplicaReads = {
