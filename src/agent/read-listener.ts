@@ -16,6 +16,8 @@ export interface ReadListenerOptions {
   token?: string;
   /** The server, named in the answer to a write. */
   server: string;
+  /** Where an error of the listener's thread is reported; default stderr. */
+  log?: (line: string) => void;
 }
 
 export interface ReadListener {
@@ -47,29 +49,13 @@ export async function startReadListener(options: ReadListenerOptions): Promise<R
   };
   const worker = startWorker(workerData);
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-  const messages: FromReadWorker[] = [];
-  let wake: (() => void) | undefined;
-  worker.on("message", (message: FromReadWorker) => {
-    messages.push(message);
-    wake?.();
+  const first = await new Promise<FromReadWorker>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    void exited.then(() => reject(new Error("the read listener's thread ended before listening")));
   });
-  let failure: Error | undefined;
-  worker.on("error", (error) => {
-    failure = error;
-    wake?.();
-  });
-  const next = async (): Promise<FromReadWorker> => {
-    for (;;) {
-      const message = messages.shift();
-      if (message) return message;
-      if (failure) throw failure;
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), exited]);
-      if (!messages.length && !failure) {
-        if (worker.threadId === -1) throw new Error("the read listener's thread ended");
-      }
-    }
-  };
-  const first = await next();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  worker.on("error", (error) => log(`verso agent: read listener: ${error.stack ?? error.message}`));
   if (first.type !== "listening") {
     await worker.terminate();
     throw new Error(first.type === "failed" ? first.message : "the read listener did not start");
