@@ -5,6 +5,8 @@
  * page still its own durable transaction) and swapped in with the last one, so readers
  * never see a half-built replica.
  *
+ * Readers use their own connection (replica-reader.ts).
+ *
  * The changes a page makes visible go, in the same transaction, into a journal; they
  * leave it only when their handlers have finished (`markHandled`), so a kill between
  * applying and handling re-delivers them instead of losing them.
@@ -12,7 +14,7 @@
 import type Database from "better-sqlite3";
 import type { FeedPosition } from "../protocol/feed-position.js";
 import type { SchemaSelection } from "../protocol/schemas.js";
-import type { Json, Page, Row } from "../protocol/types.js";
+import type { Json, Page } from "../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../sqlite/migrate.js";
 import { openDatabase } from "../sqlite/open-database.js";
 import { REPLICA_MIGRATIONS, rowsTable } from "./replica-schema.js";
@@ -55,13 +57,6 @@ interface StateRow {
   reset_head: number | null;
   handled: number;
   schemas: string;
-}
-
-interface RowRecord {
-  collection: string;
-  key: string;
-  version: number;
-  value: string;
 }
 
 export class ReplicaMismatchError extends Error {
@@ -115,9 +110,6 @@ export class ReplicaStore {
         "UPDATE replica_state SET reset_epoch = ?, reset_cursor = ?, reset_head = ?, head = ? WHERE id = 1",
       ),
       setServer: db.prepare<[string]>("UPDATE replica_state SET server = ? WHERE id = 1"),
-      get: db.prepare<[string, string], RowRecord>("SELECT collection, key, version, value FROM rows WHERE collection = ? AND key = ?"),
-      list: db.prepare<[string], RowRecord>("SELECT collection, key, version, value FROM rows WHERE collection = ? ORDER BY key"),
-      all: db.prepare<[], RowRecord>("SELECT collection, key, version, value FROM rows ORDER BY collection, key"),
       count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM rows"),
       put: db.prepare<[string, string, number, string]>(
         `INSERT INTO rows (collection, key, version, value) VALUES (?, ?, ?, ?)
@@ -191,22 +183,6 @@ export class ReplicaStore {
     if (head === this.current.head) return;
     this.db.prepare("UPDATE replica_state SET head = ? WHERE id = 1").run(head);
     this.current = { ...this.current, head };
-  }
-
-  get(collection: string, key: string): Row | undefined {
-    const row = this.stmt.get.get(collection, key);
-    return row && { key: row.key, version: row.version, value: JSON.parse(row.value) as Json };
-  }
-
-  list(collection: string): Row[] {
-    return this.stmt.list.all(collection).map((row) => ({ key: row.key, version: row.version, value: JSON.parse(row.value) as Json }));
-  }
-
-  /** Every row, ordered by collection and key. */
-  all(): Array<Row & { collection: string }> {
-    return this.stmt.all
-      .all()
-      .map((row) => ({ collection: row.collection, key: row.key, version: row.version, value: JSON.parse(row.value) as Json }));
   }
 
   count(): number {

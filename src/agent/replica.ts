@@ -9,13 +9,16 @@
 import { EventEmitter } from "node:events";
 import { VersoClient } from "../client/http-client.js";
 import type { SchemaSelection } from "../protocol/schemas.js";
-import type { Row } from "../protocol/types.js";
+import type { Json, Row } from "../protocol/types.js";
 import { RECONNECT_BASE_MS, RECONNECT_CAP_MS } from "../retry/reconnect.js";
 import type { ReplicaEvents } from "./events.js";
 import { FeedLoop } from "./feed-loop.js";
 import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
+import { type LinkState, LinkStatus } from "./link-status.js";
+import { ReplicaReader, type ReplicaRow } from "./replica-reader.js";
 import { ReplicaStore } from "./replica-store.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
+import { type BarrierOptions, VersionBarrier } from "./version-barrier.js";
 
 export interface ReplicaOptions {
   /** Base URL of the verso server. */
@@ -56,11 +59,26 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private readonly store: ReplicaStore;
   private readonly loop: FeedLoop;
   private readonly transportName: () => string;
+  /** Reads go through their own connection, so they never wait on the feed loop's writes. */
+  private readonly reader: ReplicaReader;
+  private readonly barrier: VersionBarrier;
+  private readonly linkStatus = new LinkStatus();
 
   /** Opens (or creates) the replica file; nothing is fetched before `start()`. */
   constructor(private readonly options: ReplicaOptions) {
     super();
     this.store = new ReplicaStore(options.path, options.region, options.server, options.schemas);
+    try {
+      this.reader = new ReplicaReader(options.path);
+    } catch (error) {
+      this.store.close();
+      throw error;
+    }
+    this.barrier = new VersionBarrier(options.region, () => this.store.state.cursor ?? 0);
+    // First among the page listeners: a reader waiting for this version is answered
+    // before handlers run, as soon as the page's commit made it visible.
+    this.prependListener("page", () => this.barrier.publish());
+    this.prependListener("disconnect", () => this.linkStatus.disconnected());
     let transport: FeedTransport;
     if (typeof options.transport === "function") {
       transport = options.transport;
@@ -80,7 +98,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     }
     this.loop = new FeedLoop({
       store: this.store,
-      transport,
+      transport: this.linkStatus.observe(transport),
       transportName: this.transportName,
       events: this,
       delivery: new HandlerDelivery(this.store, this, options.onChange),
@@ -97,6 +115,9 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   /** Stops following and closes the file; pages already applied stay. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.linkStatus.disconnected();
+    this.barrier.close();
+    this.reader.close();
     this.store.close();
   }
 
@@ -143,36 +164,95 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     return this.transportName();
   }
 
-  get(collection: string, key: string): Row | undefined {
-    return this.store.get(collection, key);
+  /** Whether the server is heard from, and how long ago it last was. */
+  get link(): LinkState {
+    return this.linkStatus.state;
   }
 
-  list(collection: string): Row[] {
-    return this.store.list(collection);
+  /**
+   * A row as readers see it. With `minVersion`, a promise that waits until the replica
+   * has applied that version (ConsistencyTimeoutError after `timeoutMs`, default 5 s).
+   */
+  get(collection: string, key: string): Row | undefined;
+  get(collection: string, key: string, options: BarrierOptions): Promise<Row | undefined>;
+  get(collection: string, key: string, options?: BarrierOptions): Row | undefined | Promise<Row | undefined> {
+    const read = () => {
+      const row = this.reader.row(collection, key);
+      return row && parseRow(row);
+    };
+    return options ? this.barrier.pass(options).then(read) : read();
+  }
+
+  /** Live rows of a collection in key order; with `minVersion`, once that version is applied. */
+  list(collection: string): Row[];
+  list(collection: string, options: BarrierOptions): Promise<Row[]>;
+  list(collection: string, options?: BarrierOptions): Row[] | Promise<Row[]> {
+    return options ? this.barrier.pass(options).then(() => this.readAll(collection)) : this.readAll(collection);
   }
 
   /** Every row, ordered by collection and key. */
   all(): Array<Row & { collection: string }> {
-    return this.store.all();
+    return this.reader.all().map((row) => ({ collection: row.collection, ...parseRow(row) }));
   }
 
-  /** Resolves once the visible rows are at `version` or later (e.g. a write's version). */
-  waitFor(version: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if ((this.cursor ?? -1) >= version) done(resolve);
-        else if (signal?.aborted) done(() => reject(signal.reason));
-      };
-      const done = (settle: () => void) => {
-        this.off("page", check);
-        signal?.removeEventListener("abort", check);
-        settle();
-      };
-      this.on("page", check);
-      signal?.addEventListener("abort", check);
-      check();
-    });
+  /**
+   * Resolves once the visible rows are at `version` or later (e.g. a write's version).
+   * Without `timeoutMs` it waits as long as it takes (until `signal` aborts); with it,
+   * it rejects with ConsistencyTimeoutError, as a `minVersion` read does.
+   */
+  waitFor(version: number, options?: AbortSignal | Omit<BarrierOptions, "minVersion">): Promise<void> {
+    const { signal, timeoutMs } = options instanceof AbortSignal ? { signal: options, timeoutMs: undefined } : (options ?? {});
+    if (timeoutMs !== undefined) return this.barrier.pass({ minVersion: version, timeoutMs, ...(signal && { signal }) });
+    return this.barrier.reach(version, signal);
   }
+
+  /** The replica file's path. */
+  get path(): string {
+    return this.options.path;
+  }
+
+  /**
+   * Calls `listener` with the applied version and the link's state after each page, each
+   * contact with the server and each disconnect (the read listener's thread follows the
+   * replica with it). Returns the function that stops the calls.
+   */
+  observeReads(listener: (update: ReadUpdate) => void): () => void {
+    const send = () => listener({ applied: this.store.state.cursor ?? 0, ...this.linkStatus.contact });
+    this.on("page", send);
+    this.on("disconnect", send);
+    const stopContact = this.linkStatus.onContact(send);
+    send();
+    return () => {
+      this.off("page", send);
+      this.off("disconnect", send);
+      stopContact();
+    };
+  }
+
+  private readAll(collection: string): Row[] {
+    const rows: Row[] = [];
+    let after = "";
+    for (;;) {
+      const batch = this.reader.rows(collection, after, 1000);
+      for (const row of batch) rows.push(parseRow(row));
+      const last = batch.at(-1);
+      if (!last || batch.length < 1000) return rows;
+      after = last.key;
+    }
+  }
+}
+
+/** What the read listener's thread is told of the replica. */
+export interface ReadUpdate {
+  /** The version readers see. */
+  applied: number;
+  connected: boolean;
+  /** When the server was last heard from (ms since the epoch), or null. */
+  lastContact: number | null;
+}
+
+function parseRow(row: ReplicaRow): Row {
+  return { key: row.key, version: row.version, value: JSON.parse(row.valueJson) as Json };
 }
 
 /** Opens (or creates) a replica file and starts following the region's feed. */

@@ -1,11 +1,15 @@
 /** `verso agent`: keeps a local replica of a region and reports its progress and changes. */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import { type ListenAddress, parseListenAddress } from "../agent/listen-address.js";
+import { startReadListener } from "../agent/read-listener.js";
 import { Replica } from "../agent/replica.js";
 import type { ChangeOp } from "../agent/replica-store.js";
 import { VersoClient } from "../client/http-client.js";
+import { isLoopback } from "../model/loopback.js";
 import { nameProblem } from "../protocol/names.js";
 import { parseSchemaSelection, type SchemaSelection } from "../protocol/schemas.js";
+import { attachAgentOutput } from "./agent-output.js";
 import { serverUrl } from "./connection.js";
 import { parseDuration } from "./durations.js";
 import { int, outputFormat } from "./inputs.js";
@@ -35,7 +39,11 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --schema C=N               hold the values of collection C at its schema version N (repeatable); kept in
                              the replica file, and another selection on a later start rebuilds the replica
   --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
-  -o human|json              output format (json: one object per line)`;
+  --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
+                             minVersion and timeoutMs as on the server); loopback only without --listen-token
+  --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
+  -o human|json              output format (json: one object per line, every change and page included)
+  -v                         human form: one line per change with its value (default: one summary per page)`;
 
 export async function agentCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -51,7 +59,10 @@ export async function agentCommand(argv: string[]): Promise<void> {
       "page-limit": { type: "string" },
       schema: { type: "string", multiple: true },
       "status-interval": { type: "string", default: "10s" },
+      listen: { type: "string" },
+      "listen-token": { type: "string" },
       output: { type: "string", short: "o", default: "human" },
+      verbose: { type: "boolean", short: "v", default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -68,6 +79,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
   const exec = values.exec;
   const schemas = schemaOption(values.schema ?? []);
+  const listen = listenSettings(values.listen, values["listen-token"] ?? process.env.VERSO_LISTEN_TOKEN);
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
@@ -83,27 +95,22 @@ export async function agentCommand(argv: string[]): Promise<void> {
     ...(schemas !== undefined && { schemas }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
-  const status = (event: string) =>
+  const status = (event: string) => {
+    output.flush();
     out(
       { event, cursor: replica.cursor ?? null, head: replica.head, lag: replica.lag, epoch: replica.epoch ?? null },
       `${event}: cursor ${replica.cursor ?? "-"}, head ${replica.head}, lag ${replica.lag}`,
     );
-  replica.on("change", (change) =>
-    out(
-      { event: "change", ...change },
-      `change v${change.version} ${change.op} ${change.collection}/${change.key}${change.op === "put" ? ` ${JSON.stringify(change.value)}` : ""}`,
-    ),
-  );
-  // Machine-readable output also reports every page, so a supervisor can see what was fetched.
-  if (format === "json") replica.on("page", (page) => out({ event: "page", ...page }, ""));
-  replica.on("reset", (reset) =>
-    out({ event: "reset", ...reset }, `reset: epoch ${reset.epoch || "-"}, cursor ${reset.cursor}, ${reset.rows} row(s)`),
-  );
+  };
+  const output = attachAgentOutput(replica, {
+    format,
+    verbose: values.verbose === true,
+    tty: process.stdout.isTTY === true,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
   replica.on("ready", () => status("ready"));
   replica.on("fallback", (reason) => process.stderr.write(`verso agent: ${reason}\n`));
-  replica.on("disconnect", ({ error, retryInMs }) =>
-    process.stderr.write(`verso agent: disconnected (${describe(error)}); reconnecting in ${retryInMs} ms\n`),
-  );
   replica.on("handlerError", ({ change, error, retryInMs }) =>
     process.stderr.write(
       `verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}; retrying in ${retryInMs} ms\n`,
@@ -111,6 +118,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
   );
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
+  const listener = listen && (await startReadListener({ replica, server, ...listen }));
+  if (listener) out({ event: "listen", address: listener.address }, `listening for reads on ${listener.address}`);
   replica.start();
 
   let stopping = false;
@@ -119,18 +128,32 @@ export async function agentCommand(argv: string[]): Promise<void> {
     stopping = true;
     clearInterval(timer);
     process.stderr.write(`verso agent: ${signal}: stopping\n`);
-    replica.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    Promise.resolve(listener?.stop())
+      .then(() => replica.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
 
-function describe(error: Error): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code ? `${error.message}: ${cause.code}` : error.message;
+function listenSettings(listen: string | undefined, token: string | undefined): { address: ListenAddress; token?: string } | undefined {
+  if (listen === undefined) {
+    if (token !== undefined) throw new UsageError("--listen-token needs --listen");
+    return undefined;
+  }
+  let address: ListenAddress;
+  try {
+    address = parseListenAddress(listen);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (address.kind === "tcp" && token === undefined && !isLoopback(address.host)) {
+    throw new UsageError(`--listen ${listen} is not a loopback address: set --listen-token, or listen on 127.0.0.1`);
+  }
+  return { address, ...(token !== undefined && { token }) };
 }
 
 /** Runs the --exec command for one change and waits for it; a non-zero exit is an error. */

@@ -4,16 +4,16 @@
  * server reaches it through `internalsOf(store)`.
  */
 
+import { HeadNotifier } from "../model/head-notifier.js";
 import type { RawPage, RawPageOp, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
 import type { SchemaSelection } from "../protocol/schemas.js";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../protocol/types.js";
+import { DEFAULT_CONSISTENCY_TIMEOUT_MS, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WAIT_MS } from "../protocol/types.js";
 import type { Storage } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { checkName, checkNonNegativeInt, compactCommand } from "./commands.js";
 import { GroupCommitter } from "./group-commit.js";
-import { HeadNotifier } from "./head-notifier.js";
 import { Maintenance, type MaintenanceOptions } from "./maintenance.js";
 import { compactResult, type Interpreter, interpret } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
@@ -21,9 +21,6 @@ import { ReplayedRefusal } from "./replayed-refusal.js";
 import { SchemaRegistry } from "./schema-registry.js";
 import type { FeedSource } from "./shared-feed.js";
 import type { Executed, StoreInternals } from "./store-internals.js";
-
-const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
-const MAX_WAIT_MS = 120_000;
 
 export interface StoreOptions extends Partial<MaintenanceOptions> {
   /** Group commit batch size; 1 turns group commit off. Default 512. */

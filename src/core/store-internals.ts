@@ -4,12 +4,13 @@
  * text, the head notifier. Reached through `internalsOf(store)`; no package entry
  * exports this module, so embedding applications see the contract's operations only.
  */
+
+import type { HeadNotifier } from "../model/head-notifier.js";
 import type { RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import type { SchemaSelection } from "../protocol/schemas.js";
 import type { Storage } from "../storage/storage.js";
 import type { TokenStorage } from "../storage/token-storage.js";
-import type { HeadNotifier } from "./head-notifier.js";
 import type { WriteResponse } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
 import type { SchemaRegistry } from "./schema-registry.js";

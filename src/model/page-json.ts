@@ -3,7 +3,7 @@
  * text into the response unparsed (the feed's hot path); library callers get values.
  */
 import type { Page, PageOp } from "../protocol/types.js";
-import type { RawPage, RawPageOp } from "./raw-page.js";
+import type { RawPage, RawPageOp, StoredRow } from "./raw-page.js";
 
 export function parsePage(raw: RawPage): Page {
   return { ...raw, ops: raw.ops.map(parseOp) };
@@ -32,4 +32,19 @@ export function serializePage(raw: RawPage): string {
       : `${head},"schema":${op.schemaVersion},"value":${op.valueJson}}`;
   });
   return `{"region":${JSON.stringify(raw.region)},"epoch":${JSON.stringify(raw.epoch)},"reset":${raw.reset},"ops":[${ops.join(",")}],"cursor":${raw.cursor},"head":${raw.head},"more":${raw.more}}`;
+}
+
+/** A row as `GET …/rows/{k}` answers it, `{"key","version","value"}`, its value spliced unparsed. */
+export function serializeRow(row: Pick<StoredRow, "key" | "version" | "valueJson" | "schemaVersion">): string {
+  // `schema` only for rows of collections with schemas, so schemaless answers stay as they were.
+  const schema = row.schemaVersion === undefined ? "" : `,"schema":${row.schemaVersion}`;
+  return `{"key":${JSON.stringify(row.key)},"version":${row.version}${schema},"value":${row.valueJson}}`;
+}
+
+/** A page of `GET …/collections/{c}/rows`, `{"rows","next"}`. */
+export function serializeRowList(
+  rows: ReadonlyArray<Pick<StoredRow, "key" | "version" | "valueJson" | "schemaVersion">>,
+  next: string | null,
+): string {
+  return `{"rows":[${rows.map(serializeRow).join(",")}],"next":${JSON.stringify(next)}}`;
 }

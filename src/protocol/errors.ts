@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   "schema_violation",
   "unknown_schema_version",
   "schema_projection_failed",
+  "method_not_allowed",
   "internal",
 ] as const;
 
@@ -46,6 +47,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   schema_violation: 400,
   unknown_schema_version: 400,
   schema_projection_failed: 409,
+  method_not_allowed: 405,
   internal: 500,
 };
 
@@ -122,6 +124,14 @@ export class UnsupportedProtocolVersionError extends VersoError {
   constructor(message: string, supported: { min: number; max: number }) {
     super("unsupported_protocol_version", message, { supported });
     this.name = "UnsupportedProtocolVersionError";
+  }
+}
+
+/** A write sent to a read-only endpoint (an agent's listener): the message names where writes go. */
+export class MethodNotAllowedError extends VersoError {
+  constructor(message: string) {
+    super("method_not_allowed", message);
+    this.name = "MethodNotAllowedError";
   }
 }
 
@@ -231,6 +241,8 @@ export function errorFromBody(status: number, body: unknown): VersoError {
         message,
         extra as { collection: string; key: string; version: number; schema: number | null; to: number; errors: SchemaViolation[] },
       );
+    case "method_not_allowed":
+      return new MethodNotAllowedError(message);
     case "internal":
       return new InternalError(message);
   }

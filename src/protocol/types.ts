@@ -128,6 +128,9 @@ export interface CompactResult {
 }
 
 export const DEFAULT_PAGE_LIMIT = 1000;
+/** How long a `minVersion` read waits when it names no `timeoutMs`, and the longest wait any read may ask for. */
+export const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
+export const MAX_WAIT_MS = 120_000;
 export const MAX_PAGE_LIMIT = 10000;
 export const MAX_VALUE_BYTES = 1024 * 1024;
 /**

@@ -5,12 +5,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { VersoStore } from "../core/store.js";
 import { internalsOf } from "../core/store-internals.js";
-import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
-import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
+import { answeredProtocol, checkProtocol } from "../model/http-params.js";
+import { BadRequestError } from "../protocol/errors.js";
+import { PROTOCOL_HEADER } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
 import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
-import { header, requestProtocol } from "./headers.js";
 import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
 import type { RouteContext } from "./route-context.js";
 import { changesRoutes } from "./routes/changes.js";
@@ -76,13 +76,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header(PROTOCOL_HEADER, String(answeredProtocol(request.headers)));
     const noHost = missingHost(request.raw);
     if (noHost) throw noHost;
-    const asked = header(request.headers, PROTOCOL_HEADER);
-    if (asked !== undefined && !isSupportedProtocol(asked.trim())) {
-      throw new UnsupportedProtocolVersionError(`Verso-Protocol ${JSON.stringify(asked)} is not supported`, {
-        min: PROTOCOL_MIN,
-        max: PROTOCOL_MAX,
-      });
-    }
+    checkProtocol(request.headers);
   });
   const internals = internalsOf(options.store);
   const tokens = options.tokens ?? internals.tokens();
@@ -136,12 +130,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
 function sendError(reply: FastifyReply, { status, body, headers }: ErrorResponse): void {
   void reply.headers(headers).status(status).send(body);
-}
-
-/** The response speaks the protocol the request asked for; a refusal speaks the newest. */
-function answeredProtocol(headers: Record<string, string | string[] | undefined>): number {
-  const asked = header(headers, PROTOCOL_HEADER);
-  return asked !== undefined && !isSupportedProtocol(asked.trim()) ? PROTOCOL_MAX : requestProtocol(headers);
 }
 
 function positive(name: string, value: number): number {

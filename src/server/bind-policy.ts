@@ -6,18 +6,9 @@
  * (`--insecure-http`). Host names other than "localhost" count as non-loopback: what they
  * resolve to cannot be known for sure when binding.
  */
-import { isIPv4, isIPv6 } from "node:net";
+import { isLoopback } from "../model/loopback.js";
 
-export function isLoopback(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, "$1");
-  if (h === "localhost") return true;
-  if (isIPv4(h)) return h.startsWith("127.");
-  if (isIPv6(h)) return h === "::1" || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
-  return false;
-}
+export { isLoopback };
 
 export class UnauthenticatedBindError extends Error {
   constructor(host: string) {

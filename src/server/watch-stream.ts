@@ -12,8 +12,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { HeadNotifier } from "../core/head-notifier.js";
 import type { PageShape, SharedFeed } from "../core/shared-feed.js";
+import type { HeadNotifier } from "../model/head-notifier.js";
 import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";

@@ -35,3 +35,20 @@ export function openDatabase(options: SqliteOptions, check: (db: Database.Databa
   }
   return db;
 }
+
+/**
+ * A read-only connection to a file another connection writes in WAL mode: its reads see
+ * the last commit and never take the writer's lock, so they neither wait for the writer
+ * nor hold it up (beyond checkpoints that wait for a long read to end).
+ */
+export function openReadOnly(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    db.pragma("cache_size = -16384");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

@@ -176,7 +176,9 @@ describe("README tour", { skip: !hasCurl && "curl is not installed" }, () => {
     }
     // The agent's --exec appended each change it was given: one JSON record per line.
     const agent = running.find((p) => p.command.includes("verso agent"));
-    const changeLines = agent?.output().match(/^change v/gm)?.length ?? 0;
+    // In human mode the agent sums up each page: "changes up to vN: P put, D del (…)".
+    const summaries = [...(agent?.output() ?? "").matchAll(/^changes up to v\d+: (\d+) put, (\d+) del/gm)];
+    const changeLines = summaries.reduce((sum, [, puts, dels]) => sum + Number(puts) + Number(dels), 0);
     assert.ok(changeLines > 0, "the agent printed no changes");
     const jsonl = () => readFileSync(join(dir, "changes.jsonl"), "utf8");
     await until(() => jsonl().split("\n").length === changeLines + 1, "every change in changes.jsonl");

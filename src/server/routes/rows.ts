@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { deleteCommand, putCommand } from "../../core/commands.js";
-import type { StoredRow } from "../../model/raw-page.js";
+import { serializeRow, serializeRowList } from "../../model/page-json.js";
 import { BadRequestError } from "../../protocol/errors.js";
 import { abortOnClose } from "../abort-on-close.js";
 import { etag, expectationFrom, header, intParam, schemaSelection, stringParam } from "../headers.js";
@@ -46,7 +46,7 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, max
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     reply.header("etag", etag(row.version)).type("application/json");
-    return rowJson(row);
+    return serializeRow(row);
   });
 
   app.get<{ Params: CollectionParams; Querystring: Query }>("/v1/regions/:region/collections/:collection/rows", async (request, reply) => {
@@ -58,14 +58,7 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, max
       intParam(request.query, "limit"),
       schemaSelection(request.headers),
     );
-    const items = rows.map(rowJson);
     reply.type("application/json");
-    return `{"rows":[${items.join(",")}],"next":${JSON.stringify(next)}}`;
+    return serializeRowList(rows, next);
   });
-}
-
-/** A row as JSON, its stored value spliced in unparsed; `schema` only in collections with schemas. */
-function rowJson(row: StoredRow): string {
-  const schema = row.schemaVersion === undefined ? "" : `,"schema":${row.schemaVersion}`;
-  return `{"key":${JSON.stringify(row.key)},"version":${row.version}${schema},"value":${row.valueJson}}`;
 }

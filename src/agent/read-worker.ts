@@ -1,0 +1,69 @@
+/**
+ * The read listener's thread: its own event loop, so HTTP parsing and answering never
+ * queue ahead of the feed loop's pages in the agent's main thread, and its own read-only
+ * connection to the replica file. The main thread tells it each applied version (which
+ * wakes the `minVersion` waiters) and the link's state.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { ListenAddress } from "./listen-address.js";
+import type { ReplicaReads } from "./read-routes.js";
+import { serveReads } from "./read-server.js";
+import type { ReadUpdate } from "./replica.js";
+import { ReplicaReader } from "./replica-reader.js";
+import { VersionBarrier } from "./version-barrier.js";
+
+export interface ReadWorkerData {
+  path: string;
+  region: string;
+  /** The applied version when the thread starts, so that it answers before the first update arrives. */
+  applied: number;
+  server: string;
+  address: ListenAddress;
+  token?: string;
+}
+
+export type ToReadWorker = { type: "update"; update: ReadUpdate } | { type: "stop" };
+export type FromReadWorker = { type: "listening"; address: string } | { type: "failed"; message: string } | { type: "stopped" };
+
+const port = parentPort;
+if (!port) throw new Error("read-worker.ts runs as a worker thread");
+const data = workerData as ReadWorkerData;
+let latest: ReadUpdate = { applied: data.applied, connected: false, lastContact: null };
+const reader = new ReplicaReader(data.path);
+const barrier = new VersionBarrier(data.region, () => latest.applied);
+const reads: ReplicaReads = {
+  region: data.region,
+  pass: (options) => barrier.pass(options),
+  position: () => reader.position(),
+  row: (collection, key) => reader.row(collection, key),
+  rows: (collection, after, limit) => reader.rows(collection, after, limit),
+  link: () => ({ connected: latest.connected, sinceContactMs: latest.lastContact === null ? null : Date.now() - latest.lastContact }),
+};
+const send = (message: FromReadWorker) => port.postMessage(message);
+
+try {
+  const server = await serveReads({
+    reads,
+    address: data.address,
+    server: data.server,
+    ...(data.token !== undefined && { token: data.token }),
+  });
+  port.on("message", (message: ToReadWorker) => {
+    if (message.type === "update") {
+      latest = message.update;
+      barrier.publish();
+      return;
+    }
+    void server.stop().then(() => {
+      barrier.close();
+      reader.close();
+      send({ type: "stopped" });
+      port.close();
+    });
+  });
+  send({ type: "listening", address: server.address });
+} catch (error) {
+  reader.close();
+  send({ type: "failed", message: (error as Error).message });
+  port.close();
+}
