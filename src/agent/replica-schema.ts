@@ -44,6 +44,16 @@ export const REPLICA_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: "the agent's id, stable across restarts, under which it reports its progress to the server",
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE replica_state ADD COLUMN agent_id TEXT;
+        UPDATE replica_state SET agent_id = 'agt_' || lower(hex(randomblob(9)));
+      `);
+    },
+  },
 ];
 
 export const REPLICA_STATE_VERSION = REPLICA_MIGRATIONS.length;

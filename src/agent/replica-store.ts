@@ -53,6 +53,7 @@ interface StateRow {
   reset_cursor: number | null;
   reset_head: number | null;
   handled: number;
+  agent_id: string | null;
 }
 
 interface RowRecord {
@@ -70,6 +71,8 @@ export class ReplicaStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private current: ReplicaState;
+  /** Names this replica to the server; made once with the file and kept in it. */
+  readonly agentId: string;
   readonly applyPage: (page: Page, wantChanges: boolean) => Applied;
   /** Advances the handled position to `seq` and trims the journal up to it, in one transaction. */
   readonly markHandled: (seq: number) => void;
@@ -84,8 +87,13 @@ export class ReplicaStore {
     try {
       migrate(db, REPLICA_MIGRATIONS);
       const found = db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1").get();
-      if (!found) db.prepare("INSERT INTO replica_state (id, region, server) VALUES (1, ?, ?)").run(region, server);
-      else if (found.region !== region) throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
+      if (!found) {
+        db.prepare("INSERT INTO replica_state (id, region, server, agent_id) VALUES (1, ?, ?, 'agt_' || lower(hex(randomblob(9))))").run(
+          region,
+          server,
+        );
+      } else if (found.region !== region) throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
+      this.agentId = db.prepare<[], { agent_id: string }>("SELECT agent_id FROM replica_state WHERE id = 1").get()?.agent_id ?? "";
     } catch (error) {
       db.close();
       throw error;

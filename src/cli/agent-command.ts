@@ -10,12 +10,14 @@ import { UsageError } from "./usage-error.js";
 
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)
+  --name NAME                this agent's name in the server's fleet view (verso agents)
   --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time, at least
                              once: the change as JSON on stdin ({"op","collection","key","version","value"?});
                              a non-zero exit is retried with backoff before anything after it
   --transport watch|poll     watch (default; falls back to poll without a watch endpoint) or long-poll
   --page-limit N             ops per page asked from the server
-  --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
+  --status-interval DUR      how often to print cursor, head and lag, and the longest time between two
+                             reports to the server (default 10s; 0 = print only on ready, report every 10s)
   -o human|json              output format (json: one object per line)`;
 
 export async function agentCommand(argv: string[]): Promise<void> {
@@ -27,6 +29,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       token: { type: "string" },
       replica: { type: "string" },
       exec: { type: "string" },
+      name: { type: "string" },
       transport: { type: "string", default: "watch" },
       "page-limit": { type: "string" },
       "status-interval": { type: "string", default: "10s" },
@@ -56,6 +59,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
     transport: values.transport,
     ...(token && { token }),
     ...(pageLimit !== undefined && { pageLimit }),
+    ...(values.name !== undefined && { name: values.name }),
+    ...(statusEvery > 0 && { statusIntervalMs: statusEvery }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
   const status = (event: string) =>

@@ -29,7 +29,9 @@ export const SERVE_USAGE = `verso serve [options]
   --token-cache DUR            how long a node trusts a token lookup (default 5s): the longest a
                                revocation on another node takes to reach this one (0 = ask every time)
   --heartbeat DUR              idle time before a watch stream sends progress (default 15s)
-  --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)`;
+  --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)
+  --agent-stale-after DUR      an agent silent this long is stale (default 60s)
+  --agent-behind-after DUR     a reporting agent lacking a change older than this is behind (default 5s)`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -52,6 +54,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "token-cache": { type: "string", default: "5s" },
       heartbeat: { type: "string", default: "15s" },
       "watch-buffer-bytes": { type: "string" },
+      "agent-stale-after": { type: "string", default: "60s" },
+      "agent-behind-after": { type: "string", default: "5s" },
     },
     strict: true,
   });
@@ -104,6 +108,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     adminToken,
     tokenCacheMs,
     heartbeatMs,
+    agents: { staleAfterMs: parseDuration(values["agent-stale-after"]), behindAfterMs: parseDuration(values["agent-behind-after"]) },
     ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
   }).catch(async (error: unknown) => {

@@ -17,3 +17,11 @@ export function rowPath(region: string, collection: string, key: string): string
 export function tokenPath(id: string): string {
   return `/v1/tokens/${segment(id)}`;
 }
+
+export function agentPath(id: string): string {
+  return `/v1/agents/${segment(id)}`;
+}
+
+export function agentReportPath(region: string, id: string): string {
+  return `${regionPath(region)}/agents/${segment(id)}`;
+}

@@ -7,7 +7,9 @@
  */
 import { ALL_REGIONS, type TokenRole } from "../protocol/tokens.js";
 
-export type Principal = { kind: "admin" } | { kind: "token"; id: string; role: TokenRole; regions: readonly string[] };
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "token"; id: string; role: TokenRole; regions: readonly string[]; name?: string | null };
 
 export const ADMIN: Principal = { kind: "admin" };
 
@@ -20,6 +22,8 @@ export type Access =
   | { kind: "region"; region: string; mode: "read" | "write" };
 
 const REGION_ROUTE = "/v1/regions/:region";
+/** An agent's status report: the agents that send it hold read tokens, and it changes no data. */
+const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
 
 /**
  * `route` is the matched route pattern (undefined when nothing matched, i.e. a 404);
@@ -28,7 +32,8 @@ const REGION_ROUTE = "/v1/regions/:region";
 export function classify(method: string, route: string | undefined, region: string | undefined): Access {
   if (route === "/healthz") return { kind: "open" };
   if (route === undefined) return { kind: "authenticated" };
-  if (route === "/v1/regions" && isRead(method)) return { kind: "authenticated" };
+  if ((route === "/v1/regions" || route === "/v1/agents") && isRead(method)) return { kind: "authenticated" };
+  if (route === AGENT_REPORT_ROUTE && method === "PUT" && region !== undefined) return { kind: "region", region, mode: "read" };
   if ((route === REGION_ROUTE || route.startsWith(`${REGION_ROUTE}/`)) && region !== undefined) {
     return { kind: "region", region, mode: isRead(method) ? "read" : "write" };
   }

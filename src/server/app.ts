@@ -3,6 +3,7 @@
  * per-route body limits and hooks, and an overhead measured in BENCHMARKS.md.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { AgentRegistry, type AgentRegistryOptions } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import { internalsOf } from "../core/store-internals.js";
 import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/errors.js";
@@ -12,6 +13,7 @@ import { installAuth } from "./auth.js";
 import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
 import { header, requestProtocol } from "./headers.js";
 import type { RouteContext } from "./route-context.js";
+import { agentRoutes } from "./routes/agents.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { regionRoutes } from "./routes/regions.js";
@@ -36,6 +38,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Unsent bytes past which a watch consumer is cut off (it resumes with Last-Event-ID). Default 1 MiB. */
   watchBufferBytes?: number;
+  /** Agents' staleness and behind thresholds and how often their reports are written. */
+  agents?: Omit<AgentRegistryOptions, "now" | "log">;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -74,6 +78,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Stopping ends long-polls and min-version waits at once, so closing does not wait on them.
   const stopping = new AbortController();
   app.addHook("preClose", async () => stopping.abort());
+  const agents = new AgentRegistry(
+    {
+      agents: internals.storage.agents?.(),
+      heads: async () => new Map((await options.store.regions()).map((r) => [r.region, r.version])),
+    },
+    { ...options.agents, log, ...(options.now && { now: options.now }) },
+  );
+  agents.start();
+  app.addHook("onClose", () => agents.stop());
   const context: RouteContext = {
     store: options.store,
     internals,
@@ -85,6 +98,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     auth: installAuth(app, { adminToken: options.adminToken, tokens, tokenCacheMs: options.tokenCacheMs }),
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
+    agents,
   };
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
@@ -110,6 +124,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   changesRoutes(app, context);
   tokenRoutes(app, context);
   watchRoutes(app, context);
+  agentRoutes(app, context);
   return app;
 }
 

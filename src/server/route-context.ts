@@ -1,3 +1,4 @@
+import type { AgentRegistry } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
 import type { TokenStorage } from "../storage/token-storage.js";
@@ -17,4 +18,6 @@ export interface RouteContext {
   now: () => number;
   heartbeatMs: number;
   watchBufferBytes: number;
+  /** Agents' status reports, batched into storage. */
+  agents: AgentRegistry;
 }

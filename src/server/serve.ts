@@ -7,6 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
+import type { AppOptions } from "./app.js";
 import { buildApp } from "./app.js";
 import { checkBind } from "./bind-policy.js";
 import { trackSpareConnections } from "./spare-connections.js";
@@ -25,6 +26,10 @@ export interface ServeOptions {
   heartbeatMs?: number;
   /** Unsent bytes past which a watch consumer is cut off (default 1 MiB). */
   watchBufferBytes?: number;
+  /** Agents' staleness and behind thresholds (default 60 s and 5 s). */
+  agents?: AppOptions["agents"];
+  /** Clock in ms (tests skew it). */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -47,6 +52,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.tokenCacheMs !== undefined && { tokenCacheMs: options.tokenCacheMs }),
     ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
     ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
+    ...(options.agents && { agents: options.agents }),
+    ...(options.now && { now: options.now }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.

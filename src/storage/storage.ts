@@ -10,6 +10,7 @@ import type { ChangesQuery, RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
+import type { AgentStorage } from "./agent-storage.js";
 import type { TokenStorage } from "./token-storage.js";
 
 /** Told a region's new head after a commit that moved it. */
@@ -41,5 +42,7 @@ export interface Storage {
   onCommit(observer: CommitObserver): () => void;
   /** Where this backend keeps API tokens; absent when it keeps none (then only the admin token works). */
   tokens?(): TokenStorage;
+  /** Where this backend keeps agents' status reports; absent when it keeps none (then the server holds them in memory). */
+  agents?(): AgentStorage;
   close(): Promise<void>;
 }

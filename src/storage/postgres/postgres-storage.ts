@@ -10,6 +10,7 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
+import type { AgentStorage } from "../agent-storage.js";
 import { emptyRegion, type RegionRow, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
@@ -17,6 +18,7 @@ import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { NotificationListener } from "./notification-listener.js";
 import type { NotifyMode } from "./notify.js";
+import { PostgresAgentStorage } from "./postgres-agent-storage.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
 import { checkSchemaName, commitChannel, DEFAULT_SCHEMA } from "./schema-name.js";
@@ -57,6 +59,7 @@ export class PostgresStorage implements Storage {
   private readonly published = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private readonly tokenStorage: PostgresTokenStorage;
+  private readonly agentStorage: PostgresAgentStorage;
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
@@ -88,6 +91,7 @@ export class PostgresStorage implements Storage {
       ...(options.listenRetryMs !== undefined && { retryMs: options.listenRetryMs }),
     });
     this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
+    this.agentStorage = new PostgresAgentStorage(pool, schema);
   }
 
   /** Connects, migrates the schema and starts listening for commits of every node. */
@@ -170,6 +174,11 @@ export class PostgresStorage implements Storage {
   /** Tokens in this schema: every node on it sees the same ones. */
   tokens(): TokenStorage {
     return this.tokenStorage;
+  }
+
+  /** Agents' reports in this schema: every node on it answers for every agent. */
+  agents(): AgentStorage {
+    return this.agentStorage;
   }
 
   onCommit(observer: CommitObserver): () => void {

@@ -65,6 +65,26 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("CREATE INDEX rows_tombstones ON rows (region_id, version) WHERE deleted = 1");
     },
   },
+  {
+    version: 4,
+    description: "agents' status reports: what each agent of a region has applied and handled, and when it last reported",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE agents (
+          region TEXT NOT NULL,
+          id TEXT NOT NULL,
+          name TEXT,
+          token_name TEXT,
+          transport TEXT NOT NULL,
+          applied INTEGER NOT NULL,
+          handled INTEGER,
+          last_seen INTEGER NOT NULL,
+          PRIMARY KEY (region, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX agents_by_id ON agents (id);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,11 +10,13 @@ import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
 import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
+import type { AgentStorage } from "../agent-storage.js";
 import { committedHeads, emptyRegion, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { MIGRATIONS } from "./migrations.js";
 import { type PageReader, pageReader } from "./read-page.js";
+import { SqliteAgentStorage } from "./sqlite-agent-storage.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchWriter, batchWriter } from "./write-batch.js";
@@ -32,6 +34,7 @@ export class SqliteStorage implements Storage {
   private readonly writeBatch: BatchWriter;
   private readonly readPage: PageReader;
   private readonly tokenStorage: SqliteTokenStorage;
+  private readonly agentStorage: SqliteAgentStorage;
 
   constructor(options: SqliteStorageOptions) {
     this.db = openDatabase(options, (db) => checkSchemaVersion(db, MIGRATIONS));
@@ -45,10 +48,15 @@ export class SqliteStorage implements Storage {
     this.writeBatch = batchWriter(this.db, this.sql, options.now ?? Date.now);
     this.readPage = pageReader(this.db, this.sql);
     this.tokenStorage = new SqliteTokenStorage(this.db);
+    this.agentStorage = new SqliteAgentStorage(this.db);
   }
 
   tokens(): TokenStorage {
     return this.tokenStorage;
+  }
+
+  agents(): AgentStorage {
+    return this.agentStorage;
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
