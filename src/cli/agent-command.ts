@@ -18,6 +18,7 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --page-limit N             ops per page asked from the server
   --status-interval DUR      how often to print cursor, head and lag, and the longest time between two
                              reports to the server (default 10s; 0 = print only on ready, report every 10s)
+  --metrics HOST:PORT        serve the agent's Prometheus metrics at http://HOST:PORT/metrics
   -o human|json              output format (json: one object per line)`;
 
 export async function agentCommand(argv: string[]): Promise<void> {
@@ -30,6 +31,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       replica: { type: "string" },
       exec: { type: "string" },
       name: { type: "string" },
+      metrics: { type: "string" },
       transport: { type: "string", default: "watch" },
       "page-limit": { type: "string" },
       "status-interval": { type: "string", default: "10s" },
@@ -89,6 +91,13 @@ export async function agentCommand(argv: string[]): Promise<void> {
       `verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}; retrying in ${retryInMs} ms\n`,
     ),
   );
+  if (values.metrics !== undefined) {
+    const { serveAgentMetrics } = await import("./agent-metrics.js");
+    const server = await serveAgentMetrics(replica, values.metrics);
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    process.stderr.write(`verso agent: metrics at http://${values.metrics.replace(/:\d+$/, `:${port}`)}/metrics\n`);
+  }
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
   replica.start();

@@ -18,7 +18,7 @@ import { compactResult, type Interpreter, interpret } from "./outcomes.js";
 import type { ChangesOptions, ReadOptions } from "./read-options.js";
 import { ReplayedRefusal } from "./replayed-refusal.js";
 import type { FeedSource } from "./shared-feed.js";
-import type { Executed, StoreInternals } from "./store-internals.js";
+import type { BatchObserver, Executed, StoreInternals } from "./store-internals.js";
 
 const DEFAULT_CONSISTENCY_TIMEOUT_MS = 5_000;
 const MAX_WAIT_MS = 120_000;
@@ -40,13 +40,20 @@ export class StoreEngine implements StoreInternals {
   private readonly committer: GroupCommitter;
   private readonly maintenance: Maintenance;
   private readonly unsubscribe: () => void;
+  private readonly batchObservers = new Set<BatchObserver>();
   private closed = false;
 
   constructor(
     readonly storage: Storage,
     options: StoreOptions = {},
   ) {
-    this.committer = new GroupCommitter(storage, { maxBatch: options.maxBatch ?? 512, maxInFlight: options.writeConcurrency ?? 1 });
+    this.committer = new GroupCommitter(storage, {
+      maxBatch: options.maxBatch ?? 512,
+      maxInFlight: options.writeConcurrency ?? 1,
+      onBatch: (size, seconds) => {
+        for (const observer of this.batchObservers) observer(size, seconds);
+      },
+    });
     this.unsubscribe = storage.onCommit((region, head) => this.notifier.publish(region, head));
     const upkeep = {
       sweepIdempotency: (before: number) => storage.sweepIdempotency(before),
@@ -65,6 +72,11 @@ export class StoreEngine implements StoreInternals {
 
   get backend(): string {
     return this.storage.backend;
+  }
+
+  observeBatches(observer: BatchObserver): () => void {
+    this.batchObservers.add(observer);
+    return () => this.batchObservers.delete(observer);
   }
 
   tokens(): TokenStorage | undefined {

@@ -18,6 +18,9 @@ export interface Executed<R = WriteResponse> {
   replayed: boolean;
 }
 
+/** Told each group-commit batch's size and how long storage took to commit it. */
+export type BatchObserver = (size: number, seconds: number) => void;
+
 export interface StoreInternals {
   readonly notifier: HeadNotifier;
   readonly storage: Storage;
@@ -37,6 +40,8 @@ export interface StoreInternals {
   changesRaw(region: string, options?: ChangesOptions): Promise<RawPage>;
   /** Resolves true when the region's head reaches `version`, false on timeout or abort. */
   waitForVersion(region: string, version: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Calls `observer` after every committed batch; returns the unsubscribe. */
+  observeBatches(observer: BatchObserver): () => void;
   /** What a SharedFeed reads from. */
   readonly feedSource: FeedSource;
 }

@@ -32,7 +32,8 @@ const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
 export function classify(method: string, route: string | undefined, region: string | undefined): Access {
   if (route === "/healthz") return { kind: "open" };
   if (route === undefined) return { kind: "authenticated" };
-  if ((route === "/v1/regions" || route === "/v1/agents") && isRead(method)) return { kind: "authenticated" };
+  // These answer every caller with what its token may read (metrics: the series of its regions).
+  if ((route === "/v1/regions" || route === "/v1/agents" || route === "/metrics") && isRead(method)) return { kind: "authenticated" };
   if (route === AGENT_REPORT_ROUTE && method === "PUT" && region !== undefined) return { kind: "region", region, mode: "read" };
   if ((route === REGION_ROUTE || route.startsWith(`${REGION_ROUTE}/`)) && region !== undefined) {
     return { kind: "region", region, mode: isRead(method) ? "read" : "write" };

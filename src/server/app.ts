@@ -10,12 +10,14 @@ import { BadRequestError, UnsupportedProtocolVersionError } from "../protocol/er
 import { isSupportedProtocol, PROTOCOL_HEADER, PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
-import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
+import { type ErrorResponse, errorResponse, IDEMPOTENCY_REPLAYED_HEADER, routeNotFound } from "./error-mapping.js";
 import { header, requestProtocol } from "./headers.js";
+import { ServerMetrics } from "./metrics.js";
 import type { RouteContext } from "./route-context.js";
 import { agentRoutes } from "./routes/agents.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -87,6 +89,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
   );
   agents.start();
   app.addHook("onClose", () => agents.stop());
+  const metrics = new ServerMetrics({ store: options.store, internals, agents });
+  app.addHook("onClose", async () => metrics.close());
+  // A callback hook, not an async one: it runs on every response and should cost little.
+  app.addHook("onResponse", (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.requestSeconds.observe(labels, reply.elapsedTime / 1000);
+    if (reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true") metrics.replays.inc();
+    if (reply.statusCode >= 500) metrics.storageErrors.inc();
+    done();
+  });
   const context: RouteContext = {
     store: options.store,
     internals,
@@ -99,6 +112,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
     agents,
+    metrics,
   };
 
   // Every body is JSON whatever its Content-Type says: `curl -d` sends form encoding by
@@ -125,6 +139,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   tokenRoutes(app, context);
   watchRoutes(app, context);
   agentRoutes(app, context);
+  metricsRoutes(app, context);
   return app;
 }
 

@@ -3,6 +3,7 @@ import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import type { Auth } from "./auth.js";
+import type { ServerMetrics } from "./metrics.js";
 
 /** What every group of routes is given by the app that installs it. */
 export interface RouteContext {
@@ -20,4 +21,5 @@ export interface RouteContext {
   watchBufferBytes: number;
   /** Agents' status reports, batched into storage. */
   agents: AgentRegistry;
+  metrics: ServerMetrics;
 }

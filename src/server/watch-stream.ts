@@ -33,6 +33,8 @@ export interface WatchStreamOptions {
   /** Page size and, for protocol 2 readers, resumable resets; as asked. */
   shape: PageShape;
   log: (line: string) => void;
+  /** Told the ops of each page sent (metrics). */
+  onPage?: (ops: number) => void;
 }
 
 /** Why a stream ended: the client left, it was cut off as too slow, the server stopped, or a read failed. */
@@ -130,6 +132,7 @@ export class WatchStream {
       position = advance(position, page);
       if (news) {
         if (!this.send(changesEvent(page, position, this.options.shape))) return;
+        this.options.onPage?.(page.ops.length);
         announced = true;
         if (page.more) {
           await this.pace(page.head);

@@ -44,5 +44,7 @@ export interface Storage {
   tokens?(): TokenStorage;
   /** Where this backend keeps agents' status reports; absent when it keeps none (then the server holds them in memory). */
   agents?(): AgentStorage;
+  /** Bytes the backend's data takes on disk (metrics); absent when it cannot tell. */
+  sizeBytes?(): Promise<number>;
   close(): Promise<void>;
 }

@@ -176,6 +176,16 @@ export class PostgresStorage implements Storage {
     return this.tokenStorage;
   }
 
+  /** Bytes of this schema's tables, indexes and TOAST. */
+  async sizeBytes(): Promise<number> {
+    const { rows } = await this.pool.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [this.schema],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
   /** Agents' reports in this schema: every node on it answers for every agent. */
   agents(): AgentStorage {
     return this.agentStorage;

@@ -59,6 +59,11 @@ export class SqliteStorage implements Storage {
     return this.agentStorage;
   }
 
+  async sizeBytes(): Promise<number> {
+    const pages = Number(this.db.pragma("page_count", { simple: true }));
+    return pages * Number(this.db.pragma("page_size", { simple: true }));
+  }
+
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
     const results = this.writeBatch(batch);
     for (const [region, head] of committedHeads(results)) for (const observer of this.observers) observer(region, head);
