@@ -2,7 +2,8 @@
  * The HTTP server: Fastify with verso's routes. Chosen for its maturity, its
  * per-route body limits and hooks, and an overhead measured in BENCHMARKS.md.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import type { Logger } from "pino";
 import { AgentRegistry, type AgentRegistryOptions } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import { internalsOf } from "../core/store-internals.js";
@@ -29,6 +30,11 @@ export interface AppOptions {
   /** Largest request body (transactions); single values are limited to 1 MiB. Default 16 MiB. */
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /**
+   * Structured logs (see logger.ts): one line per request, and lifecycle lines when `log`
+   * is not given. Without it the app logs no requests.
+   */
+  logger?: Logger;
   /** Turns authentication on (see auth.ts); without it every caller acts as admin. */
   adminToken?: string | undefined;
   /** Where scoped tokens live; default: the store's backend, when it keeps tokens. */
@@ -48,9 +54,17 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export function buildApp(options: AppOptions): FastifyInstance {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : (line: string) => process.stderr.write(`${line}\n`));
   const app = Fastify({
-    logger: false,
+    ...(logger
+      ? {
+          loggerInstance: logger as FastifyBaseLogger,
+          // One line per request is written in onResponse, with verso's fields.
+          logController: new LogController({ disableRequestLogging: true }),
+          requestIdHeader: "x-request-id",
+        }
+      : { logger: false }),
     bodyLimit: 64 * 1024,
     // Requests that reach a stopping server on an open connection are still served: the
     // store stays open until its owner closes it, and the contract has no 503 body.
@@ -98,6 +112,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
     metrics.requestSeconds.observe(labels, reply.elapsedTime / 1000);
     if (reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true") metrics.replays.inc();
     if (reply.statusCode >= 500) metrics.storageErrors.inc();
+    if (logger) {
+      const region = (request.params as Record<string, string | undefined> | undefined)?.region;
+      request.log.info(
+        {
+          method: request.method,
+          route: labels.route,
+          url: request.url,
+          status: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+          region: region ?? null,
+          token: context.auth.callerName(request),
+          replayed: reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true",
+        },
+        "request",
+      );
+    }
     done();
   });
   const context: RouteContext = {

@@ -5,6 +5,7 @@
  * nothing acknowledged.
  */
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import type { AppOptions } from "./app.js";
@@ -30,6 +31,8 @@ export interface ServeOptions {
   agents?: AppOptions["agents"];
   /** Clock in ms (tests skew it). */
   now?: () => number;
+  /** Structured logs: a line per request, and lifecycle lines when `log` is not given (see logger.ts). */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -40,7 +43,8 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : (line: string) => process.stderr.write(`${line}\n`));
   const host = options.host ?? "127.0.0.1";
   checkBind(host, options.adminToken !== undefined);
   const app = buildApp({
@@ -54,6 +58,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
     ...(options.agents && { agents: options.agents }),
     ...(options.now && { now: options.now }),
+    ...(logger && { logger }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.
