@@ -51,6 +51,16 @@ export const REPLICA_MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE replica_state ADD COLUMN schemas TEXT NOT NULL DEFAULT '{}'");
     },
   },
+  {
+    version: 4,
+    description: "the agent's id, stable across restarts, under which it reports its progress to the server",
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE replica_state ADD COLUMN agent_id TEXT;
+        UPDATE replica_state SET agent_id = 'agt_' || lower(hex(randomblob(9)));
+      `);
+    },
+  },
 ];
 
 export const REPLICA_STATE_VERSION = REPLICA_MIGRATIONS.length;

@@ -57,6 +57,7 @@ interface StateRow {
   reset_head: number | null;
   handled: number;
   schemas: string;
+  agent_id: string | null;
 }
 
 export class ReplicaMismatchError extends Error {
@@ -67,6 +68,8 @@ export class ReplicaStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private current: ReplicaState;
+  /** Names this replica to the server; made once with the file and kept in it. */
+  readonly agentId: string;
   readonly applyPage: (page: Page, wantChanges: boolean) => Applied;
   /** Advances the handled position to `seq` and trims the journal up to it, in one transaction. */
   readonly markHandled: (seq: number) => void;
@@ -88,7 +91,9 @@ export class ReplicaStore {
       const found = db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1").get();
       const selection = canonicalSelection(schemas);
       if (!found) {
-        db.prepare("INSERT INTO replica_state (id, region, server, schemas) VALUES (1, ?, ?, ?)").run(region, server, selection);
+        db.prepare(
+          "INSERT INTO replica_state (id, region, server, schemas, agent_id) VALUES (1, ?, ?, ?, 'agt_' || lower(hex(randomblob(9))))",
+        ).run(region, server, selection);
       } else if (found.region !== region) {
         throw new ReplicaMismatchError(`${path} replicates region ${found.region}, not ${region}`);
       } else if (found.schemas !== selection) {
@@ -99,6 +104,7 @@ export class ReplicaStore {
           ).run(selection);
         })();
       }
+      this.agentId = db.prepare<[], { agent_id: string }>("SELECT agent_id FROM replica_state WHERE id = 1").get()?.agent_id ?? "";
     } catch (error) {
       db.close();
       throw error;

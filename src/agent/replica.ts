@@ -17,6 +17,7 @@ import { type ChangeHandler, HandlerDelivery } from "./handler-delivery.js";
 import { type LinkState, LinkStatus } from "./link-status.js";
 import { ReplicaReader, type ReplicaRow } from "./replica-reader.js";
 import { ReplicaStore } from "./replica-store.js";
+import { StatusReporter } from "./status-reporter.js";
 import { type FeedTransport, type TransportName, transportFor } from "./transport.js";
 import { type BarrierOptions, VersionBarrier } from "./version-barrier.js";
 
@@ -53,6 +54,16 @@ export interface ReplicaOptions {
   schemas?: SchemaSelection;
   /** Client for the server (tests inject one with a custom fetch). */
   client?: VersoClient;
+  /** A name for this agent in the server's fleet view (`GET /v1/agents`). */
+  name?: string;
+  /**
+   * Whether to report progress to the server (default true; with a custom transport only
+   * when a `client` is given): at once when caught up, soon after pages, and at least
+   * every `statusIntervalMs`.
+   */
+  report?: boolean;
+  /** Longest time between two reports. Default 10 s. */
+  statusIntervalMs?: number;
 }
 
 export class Replica extends EventEmitter<ReplicaEvents> {
@@ -63,6 +74,7 @@ export class Replica extends EventEmitter<ReplicaEvents> {
   private readonly reader: ReplicaReader;
   private readonly barrier: VersionBarrier;
   private readonly linkStatus = new LinkStatus();
+  private readonly reporter: StatusReporter | undefined;
 
   /** Opens (or creates) the replica file; nothing is fetched before `start()`. */
   constructor(private readonly options: ReplicaOptions) {
@@ -80,13 +92,17 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     this.prependListener("page", () => this.barrier.publish());
     this.prependListener("disconnect", () => this.linkStatus.disconnected());
     let transport: FeedTransport;
+    const client =
+      options.client ??
+      (typeof options.transport === "function"
+        ? undefined
+        : new VersoClient({ server: options.server, ...(options.token && { token: options.token }) }));
     if (typeof options.transport === "function") {
       transport = options.transport;
       this.transportName = () => "custom";
     } else {
-      const client = options.client ?? new VersoClient({ server: options.server, ...(options.token && { token: options.token }) });
       const chosen = transportFor(options.transport ?? "watch", {
-        client,
+        client: client as VersoClient,
         region: options.region,
         ...(options.pageLimit !== undefined && { pageLimit: options.pageLimit }),
         ...(options.waitMs !== undefined && { waitMs: options.waitMs }),
@@ -104,16 +120,42 @@ export class Replica extends EventEmitter<ReplicaEvents> {
       delivery: new HandlerDelivery(this.store, this, options.onChange),
       backoff: { baseMs: options.backoffMs ?? RECONNECT_BASE_MS, capMs: options.maxBackoffMs ?? RECONNECT_CAP_MS },
     });
+    if (client && options.report !== false) {
+      const reporter = new StatusReporter({
+        client,
+        region: options.region,
+        id: this.store.agentId,
+        snapshot: () => this.report(),
+        intervalMs: options.statusIntervalMs ?? 10_000,
+      });
+      this.on("ready", () => reporter.now());
+      this.on("page", () => reporter.soon());
+      this.reporter = reporter;
+    }
+  }
+
+  /** What the server is told: the applied cursor and, with a handler, how far it has got. */
+  private report() {
+    const applied = this.cursor;
+    if (applied === undefined) return undefined;
+    let handled: number | null = null;
+    if (this.options.onChange) {
+      const next = this.store.pending(1)[0];
+      handled = next === undefined ? applied : Math.max(0, next.change.version - 1);
+    }
+    return { name: this.options.name ?? null, applied, handled, transport: this.transportName() };
   }
 
   /** Starts following the feed (openReplica does this); starting again changes nothing. */
   start(): this {
     this.loop.start();
+    this.reporter?.start();
     return this;
   }
 
   /** Stops following and closes the file; pages already applied stay. */
   async stop(): Promise<void> {
+    await this.reporter?.stop();
     await this.loop.stop();
     this.linkStatus.disconnected();
     this.barrier.close();
@@ -123,6 +165,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
 
   get region(): string {
     return this.options.region;
+  }
+
+  /** This agent's id in the server's fleet view, kept in the replica file. */
+  get agentId(): string {
+    return this.store.agentId;
   }
 
   /** Cursor of the rows readers see; undefined before the first page. */

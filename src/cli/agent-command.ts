@@ -31,6 +31,7 @@ function schemaOption(texts: readonly string[]): SchemaSelection | undefined {
 export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [options]
   --token T                  bearer token (or $VERSO_TOKEN)
   --ca FILE                  PEM file of a private CA to trust for an https server (or $VERSO_CA)
+  --name NAME                this agent's name in the server's fleet view (verso agents)
   --exec CMD                 run CMD (with sh -c) for each change, in order, one at a time, at least
                              once: the change as JSON on stdin ({"op","collection","key","version","value"?});
                              a non-zero exit is retried with backoff before anything after it
@@ -38,7 +39,9 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --page-limit N             ops per page asked from the server
   --schema C=N               hold the values of collection C at its schema version N (repeatable); kept in
                              the replica file, and another selection on a later start rebuilds the replica
-  --status-interval DUR      how often to print cursor, head and lag (default 10s; 0 = only on ready)
+  --status-interval DUR      how often to print cursor, head and lag, and the longest time between two
+                             reports to the server (default 10s; 0 = print only on ready, report every 10s)
+  --metrics HOST:PORT        serve the agent's Prometheus metrics at http://HOST:PORT/metrics
   --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
                              minVersion and timeoutMs as on the server); loopback only without --listen-token
   --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
@@ -55,6 +58,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
       ca: { type: "string" },
       replica: { type: "string" },
       exec: { type: "string" },
+      name: { type: "string" },
+      metrics: { type: "string" },
       transport: { type: "string", default: "watch" },
       "page-limit": { type: "string" },
       schema: { type: "string", multiple: true },
@@ -93,6 +98,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
     ...(fetch && { client: new VersoClient({ server, ...(token && { token }), fetch }) }),
     ...(pageLimit !== undefined && { pageLimit }),
     ...(schemas !== undefined && { schemas }),
+    ...(values.name !== undefined && { name: values.name }),
+    ...(statusEvery > 0 && { statusIntervalMs: statusEvery }),
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
   const status = (event: string) => {
@@ -116,6 +123,13 @@ export async function agentCommand(argv: string[]): Promise<void> {
       `verso agent: --exec failed for v${change.version} ${change.collection}/${change.key}: ${error.message}; retrying in ${retryInMs} ms\n`,
     ),
   );
+  if (values.metrics !== undefined) {
+    const { serveAgentMetrics } = await import("./agent-metrics.js");
+    const server = await serveAgentMetrics(replica, values.metrics);
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    process.stderr.write(`verso agent: metrics at http://${values.metrics.replace(/:\d+$/, `:${port}`)}/metrics\n`);
+  }
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
   const listener = listen && (await startReadListener({ replica, server, ...listen }));

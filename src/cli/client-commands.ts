@@ -30,6 +30,7 @@ const OPTIONS = {
   follow: { type: "boolean" },
   "retain-versions": { type: "string" },
   "before-version": { type: "string" },
+  region: { type: "string" },
 } as const;
 
 const COMMON = new Set(["server", "token", "ca", "output"]);
@@ -98,6 +99,30 @@ async function run(name: string, args: string[], values: Values, format: Format,
           : table([
               ["REGION", "VERSION", "FLOOR", "EPOCH"],
               ...regions.map((r) => [r.region, String(r.version), String(r.floor), r.epoch]),
+            ]),
+      );
+    }
+    case "agents": {
+      const agents = await client.agents(values.region);
+      return print(format, { agents }, () =>
+        agents.length === 0
+          ? "no agents have reported"
+          : table([
+              ["REGION", "ID", "NAME", "STATE", "APPLIED", "HANDLED", "HEAD", "LAG", "LAG(S)", "LAST SEEN", "TRANSPORT", "TOKEN"],
+              ...agents.map((a) => [
+                a.region,
+                a.id,
+                a.name ?? "-",
+                a.state,
+                String(a.applied),
+                a.handled === null ? "-" : String(a.handled),
+                String(a.head),
+                String(a.lagVersions),
+                a.lagSeconds.toFixed(1),
+                a.lastSeen,
+                a.transport,
+                a.tokenName ?? "-",
+              ]),
             ]),
       );
     }

@@ -24,6 +24,7 @@ export const OPTION_HELP = {
   follow: "keep long-polling and print changes as they arrive, reconnecting after a restart (Ctrl-C stops)",
   "retain-versions": "keep the tombstones of the last N versions, purge older ones",
   "before-version": "purge the tombstones below version V",
+  region: "only the agents of this region",
 } as const;
 
 export type ClientOption = keyof typeof OPTION_HELP;
@@ -39,6 +40,13 @@ export interface CommandSpec {
 
 export const CLIENT_COMMANDS: Record<string, CommandSpec> = {
   regions: { args: [], synopsis: "", options: [], summary: "list the regions with their version, floor and epoch" },
+  agents: {
+    args: [],
+    synopsis: "[--region R]",
+    options: ["region"],
+    summary: "list the agents that report to the server: applied version, lag, last report and state",
+    details: "state: live, behind (lagging a change older than --agent-behind-after) or stale (silent for --agent-stale-after)",
+  },
   version: { args: ["REGION"], synopsis: "", options: [], summary: "a region's version (head), floor and epoch" },
   "next-version": {
     args: ["REGION"],

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_DB_PATH, openStore } from "../open-store.js";
 import { MIN_ADMIN_TOKEN_LENGTH } from "../server/authenticator.js";
 import { checkBind, PlaintextBindError, UnauthenticatedBindError } from "../server/bind-policy.js";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../server/logger.js";
 import { type RunningServer, startServer, stopOnSignals } from "../server/serve.js";
 import { redact } from "../storage/postgres/connect.js";
 import { DEFAULT_SCHEMA } from "../storage/postgres/schema-name.js";
@@ -38,7 +39,13 @@ export const SERVE_USAGE = `verso serve [options]
   --watch-buffer-bytes N       unsent bytes after which a slow watcher is cut off (default 1048576)
   --tls-cert FILE              serve HTTPS with this PEM certificate chain (with --tls-key); both files
   --tls-key FILE               are read again on SIGHUP, so certificates rotate without a restart
-  --insecure-http              plain HTTP on a non-loopback host, because TLS ends in a proxy in front`;
+  --insecure-http              plain HTTP on a non-loopback host, because TLS ends in a proxy in front
+
+  --agent-stale-after DUR      an agent silent this long is stale (default 60s)
+  --agent-behind-after DUR     a reporting agent lacking a change older than this is behind (default 5s)
+  --log-level LEVEL            fatal, error, warn, info (default), debug, trace or silent
+  --log-format json|pretty     one JSON object per line, or the same for a person ($VERSO_LOG_FORMAT; default: pretty on a
+                               terminal, json otherwise); a line per request, and start, stop, maintenance`;
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -65,6 +72,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "insecure-http": { type: "boolean", default: false },
+      "agent-stale-after": { type: "string", default: "60s" },
+      "agent-behind-after": { type: "string", default: "5s" },
+      "log-level": { type: "string", default: "info" },
+      "log-format": { type: "string" },
     },
     strict: true,
   });
@@ -95,7 +106,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
     values["watch-buffer-bytes"] === undefined ? undefined : int(values["watch-buffer-bytes"], "--watch-buffer-bytes", 1);
   const maxRequestBytes =
     values["max-request-bytes"] === undefined ? undefined : int(values["max-request-bytes"], "--max-request-bytes", 1);
-  const log = (line: string) => process.stderr.write(`verso: ${line}\n`);
+  const level = values["log-level"] as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const format = values["log-format"] ?? process.env.VERSO_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json");
+  if (format !== "json" && format !== "pretty") throw new UsageError("--log-format must be json or pretty");
+  const logger = createLogger({ level, format });
+  const log = (line: string) => logger.info(line);
   const store = await openStore({
     ...(storage.kind === "sqlite" && { path: storage.path }),
     ...(postgresUrl && {
@@ -122,9 +138,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
     host: values.host,
     port: listenPort,
     log,
+    logger,
     adminToken,
     tokenCacheMs,
     heartbeatMs,
+    agents: {
+      staleAfterMs: parseDuration(values["agent-stale-after"], "--agent-stale-after"),
+      behindAfterMs: parseDuration(values["agent-behind-after"], "--agent-behind-after"),
+    },
     ...(maxRequestBytes !== undefined && { maxRequestBytes }),
     ...(watchBufferBytes !== undefined && { watchBufferBytes }),
     ...(tls && { tls }),

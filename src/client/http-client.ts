@@ -3,6 +3,8 @@
  * an Idempotency-Key (generated when the caller gives none), so the transport retries
  * transient failures safely; contract errors are thrown as the protocol's typed classes.
  */
+
+import type { AgentInfo, AgentReport } from "../protocol/agents.js";
 import type {
   CollectionSchemas,
   Compatibility,
@@ -35,7 +37,7 @@ import type {
   WriteOptions,
 } from "../protocol/types.js";
 import { type FeedEvent, type FeedOptions, follow, watch } from "./feed.js";
-import { regionPath, rowPath, rowsPath, schemaHeaders, schemaPath, tokenPath } from "./paths.js";
+import { agentPath, agentReportPath, regionPath, rowPath, rowsPath, schemaHeaders, schemaPath, tokenPath } from "./paths.js";
 import { type ClientOptions, HttpTransport } from "./transport.js";
 
 /** A row read, with the schema versions its values should arrive at (sent as `Verso-Schema`). */
@@ -177,6 +179,31 @@ export class VersoClient {
   /** Revokes a token (admin only); revoking a revoked token answers it again. */
   revokeToken(id: string): Promise<TokenInfo> {
     return this.transport.json({ method: "DELETE", path: tokenPath(id) });
+  }
+
+  /**
+   * Tells the server what an agent has applied (a read token of the region suffices).
+   * Sent once, never retried: the next report supersedes a lost one.
+   */
+  async reportAgent(region: string, id: string, report: AgentReport, signal?: AbortSignal): Promise<void> {
+    const response = await this.transport.send({
+      method: "PUT",
+      path: agentReportPath(region, id),
+      body: report,
+      retryNetworkErrors: false,
+      ...(signal && { signal }),
+    });
+    await response.body?.cancel();
+  }
+
+  /** The agents of the regions this token may read, with their lag and state; `region` narrows to one. */
+  async agents(region?: string): Promise<AgentInfo[]> {
+    return (await this.transport.json<{ agents: AgentInfo[] }>({ method: "GET", path: "/v1/agents", query: { region } })).agents;
+  }
+
+  /** Forgets an agent (admin only); it reappears when it reports again. */
+  forgetAgent(id: string): Promise<{ id: string; forgotten: boolean }> {
+    return this.transport.json({ method: "DELETE", path: agentPath(id) });
   }
 }
 

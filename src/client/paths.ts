@@ -27,3 +27,11 @@ export function schemaPath(collection: string): string {
 export function schemaHeaders(schemas: SchemaSelection | undefined): Record<string, string> {
   return schemas === undefined || Object.keys(schemas).length === 0 ? {} : { [SCHEMA_HEADER]: formatSchemaSelection(schemas) };
 }
+
+export function agentPath(id: string): string {
+  return `/v1/agents/${segment(id)}`;
+}
+
+export function agentReportPath(region: string, id: string): string {
+  return `${regionPath(region)}/agents/${segment(id)}`;
+}

@@ -24,6 +24,8 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Most batches handed to storage at once. Default 1. */
   maxInFlight?: number;
+  /** Told each batch's size and how long storage took to commit it (metrics). */
+  onBatch?: (size: number, seconds: number) => void;
 }
 
 export class GroupCommitter {
@@ -89,7 +91,9 @@ export class GroupCommitter {
 
   private async commit(batch: Pending[]): Promise<void> {
     try {
+      const started = performance.now();
       const results = await this.storage.write(batch.map((p) => p.command));
+      this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
       batch.forEach((p, i) => {
         const result = results[i];
         if (result === undefined) p.reject(new Error("storage returned fewer results than commands"));

@@ -20,7 +20,7 @@ import type { ChangesOptions, ReadOptions } from "./read-options.js";
 import { ReplayedRefusal } from "./replayed-refusal.js";
 import { SchemaRegistry } from "./schema-registry.js";
 import type { FeedSource } from "./shared-feed.js";
-import type { Executed, StoreInternals } from "./store-internals.js";
+import type { BatchObserver, Executed, StoreInternals } from "./store-internals.js";
 
 export interface StoreOptions extends Partial<MaintenanceOptions> {
   /** Group commit batch size; 1 turns group commit off. Default 512. */
@@ -43,6 +43,7 @@ export class StoreEngine implements StoreInternals {
   private readonly committer: GroupCommitter;
   private readonly maintenance: Maintenance;
   private readonly unsubscribe: () => void;
+  private readonly batchObservers = new Set<BatchObserver>();
   private closed = false;
   private admission: Promise<void> = Promise.resolve();
 
@@ -54,7 +55,13 @@ export class StoreEngine implements StoreInternals {
       ...(options.schemaCacheMs !== undefined && { cacheMs: options.schemaCacheMs }),
       ...(options.now !== undefined && { now: options.now }),
     });
-    this.committer = new GroupCommitter(storage, { maxBatch: options.maxBatch ?? 512, maxInFlight: options.writeConcurrency ?? 1 });
+    this.committer = new GroupCommitter(storage, {
+      maxBatch: options.maxBatch ?? 512,
+      maxInFlight: options.writeConcurrency ?? 1,
+      onBatch: (size, seconds) => {
+        for (const observer of this.batchObservers) observer(size, seconds);
+      },
+    });
     this.unsubscribe = storage.onCommit((region, head) => this.notifier.publish(region, head));
     const upkeep = {
       sweepIdempotency: (before: number) => storage.sweepIdempotency(before),
@@ -73,6 +80,11 @@ export class StoreEngine implements StoreInternals {
 
   get backend(): string {
     return this.storage.backend;
+  }
+
+  observeBatches(observer: BatchObserver): () => void {
+    this.batchObservers.add(observer);
+    return () => this.batchObservers.delete(observer);
   }
 
   tokens(): TokenStorage | undefined {

@@ -21,6 +21,9 @@ export interface Executed<R = WriteResponse> {
   replayed: boolean;
 }
 
+/** Told each group-commit batch's size and how long storage took to commit it. */
+export type BatchObserver = (size: number, seconds: number) => void;
+
 export interface StoreInternals {
   readonly notifier: HeadNotifier;
   readonly storage: Storage;
@@ -50,6 +53,8 @@ export interface StoreInternals {
   projectPage(page: RawPage, schemas: SchemaSelection): Promise<RawPage>;
   /** Schema versions of collections: registration, checks of writes, projection of reads. */
   readonly schemas: SchemaRegistry;
+  /** Calls `observer` after every committed batch; returns the unsubscribe. */
+  observeBatches(observer: BatchObserver): () => void;
   /** What a SharedFeed reads from. */
   readonly feedSource: FeedSource;
 }

@@ -1,3 +1,4 @@
+export * from "./agents.js";
 export * from "./errors.js";
 export * from "./feed-position.js";
 export * from "./names.js";

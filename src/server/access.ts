@@ -7,7 +7,9 @@
  */
 import { ALL_REGIONS, type TokenRole } from "../protocol/tokens.js";
 
-export type Principal = { kind: "admin" } | { kind: "token"; id: string; role: TokenRole; regions: readonly string[] };
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "token"; id: string; role: TokenRole; regions: readonly string[]; name?: string | null };
 
 export const ADMIN: Principal = { kind: "admin" };
 
@@ -21,6 +23,8 @@ export type Access =
 
 const REGION_ROUTE = "/v1/regions/:region";
 const SCHEMAS_ROUTE = "/v1/schemas";
+/** An agent's status report: the agents that send it hold read tokens, and it changes no data. */
+const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
 
 /**
  * `route` is the matched route pattern (undefined when nothing matched, i.e. a 404);
@@ -32,6 +36,9 @@ export function classify(method: string, route: string | undefined, region: stri
   if (route === "/v1/regions" && isRead(method)) return { kind: "authenticated" };
   // Every reader may learn the schemas it projects to; changing them is for the admin.
   if ((route === SCHEMAS_ROUTE || route.startsWith(`${SCHEMAS_ROUTE}/`)) && isRead(method)) return { kind: "authenticated" };
+  // These answer every caller with what its token may read (metrics: the series of its regions).
+  if ((route === "/v1/regions" || route === "/v1/agents" || route === "/metrics") && isRead(method)) return { kind: "authenticated" };
+  if (route === AGENT_REPORT_ROUTE && method === "PUT" && region !== undefined) return { kind: "region", region, mode: "read" };
   if ((route === REGION_ROUTE || route.startsWith(`${REGION_ROUTE}/`)) && region !== undefined) {
     return { kind: "region", region, mode: isRead(method) ? "read" : "write" };
   }

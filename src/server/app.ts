@@ -2,7 +2,9 @@
  * The HTTP server: Fastify with verso's routes. Chosen for its maturity, its
  * per-route body limits and hooks, and an overhead measured in BENCHMARKS.md.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import type { Logger } from "pino";
+import { AgentRegistry, type AgentRegistryOptions } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import { internalsOf } from "../core/store-internals.js";
 import { answeredProtocol, checkProtocol } from "../model/http-params.js";
@@ -10,11 +12,14 @@ import { BadRequestError } from "../protocol/errors.js";
 import { PROTOCOL_HEADER } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
-import { type ErrorResponse, errorResponse, routeNotFound } from "./error-mapping.js";
+import { type ErrorResponse, errorResponse, IDEMPOTENCY_REPLAYED_HEADER, routeNotFound } from "./error-mapping.js";
+import { ServerMetrics } from "./metrics.js";
 import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
 import type { RouteContext } from "./route-context.js";
+import { agentRoutes } from "./routes/agents.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
@@ -29,6 +34,11 @@ export interface AppOptions {
   /** Largest request body (a row's PUT, transactions); values are limited to 1 MiB. Default 16 MiB. */
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /**
+   * Structured logs (see logger.ts): one line per request, and lifecycle lines when `log`
+   * is not given. Without it the app logs no requests.
+   */
+  logger?: Logger;
   /** Turns authentication on (see auth.ts); without it every caller acts as admin. */
   adminToken?: string | undefined;
   /** Where scoped tokens live; default: the store's backend, when it keeps tokens. */
@@ -42,18 +52,28 @@ export interface AppOptions {
   watchBufferBytes?: number;
   /** Serve HTTPS with this certificate chain and key (PEM). */
   tls?: TlsMaterial | undefined;
+  /** Agents' staleness and behind thresholds and how often their reports are written. */
+  agents?: Omit<AgentRegistryOptions, "now" | "log">;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export function buildApp(options: AppOptions): FastifyInstance {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : (line: string) => process.stderr.write(`${line}\n`));
   // Fastify types an HTTPS instance apart from an HTTP one, yet routes, hooks and
   // replies are the same; the rest of the server is written once, against the HTTP type.
   const app = Fastify({
     ...(options.tls && { https: { cert: options.tls.cert, key: options.tls.key } }),
-    logger: false,
+    ...(logger
+      ? {
+          loggerInstance: logger as FastifyBaseLogger,
+          // One line per request is written in onResponse, with verso's fields.
+          logController: new LogController({ disableRequestLogging: true }),
+          requestIdHeader: "x-request-id",
+        }
+      : { logger: false }),
     bodyLimit: 64 * 1024,
     // Requests that reach a stopping server on an open connection are still served: the
     // store stays open until its owner closes it, and the contract has no 503 body.
@@ -83,6 +103,42 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Stopping ends long-polls and min-version waits at once, so closing does not wait on them.
   const stopping = new AbortController();
   app.addHook("preClose", async () => stopping.abort());
+  const agents = new AgentRegistry(
+    {
+      agents: internals.storage.agents?.(),
+      heads: async () => new Map((await options.store.regions()).map((r) => [r.region, r.version])),
+    },
+    { ...options.agents, log, ...(options.now && { now: options.now }) },
+  );
+  agents.start();
+  app.addHook("onClose", () => agents.stop());
+  const metrics = new ServerMetrics({ store: options.store, internals, agents });
+  app.addHook("onClose", async () => metrics.close());
+  // A callback hook, not an async one: it runs on every response and should cost little.
+  app.addHook("onResponse", (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.requestSeconds.observe(labels, reply.elapsedTime / 1000);
+    if (reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true") metrics.replays.inc();
+    if (reply.statusCode >= 500) metrics.storageErrors.inc();
+    if (logger) {
+      const region = (request.params as Record<string, string | undefined> | undefined)?.region;
+      request.log.info(
+        {
+          method: request.method,
+          route: labels.route,
+          url: request.url,
+          status: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+          region: region ?? null,
+          token: context.auth.callerName(request),
+          replayed: reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true",
+        },
+        "request",
+      );
+    }
+    done();
+  });
   const context: RouteContext = {
     store: options.store,
     internals,
@@ -95,6 +151,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     heartbeatMs: positive("heartbeatMs", options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     watchBufferBytes: positive("watchBufferBytes", options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES),
     storageHealth: new StorageHealth(internals.storage),
+    agents,
+    metrics,
   };
   app.addHook("onClose", async () => context.storageHealth.close());
 
@@ -125,6 +183,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   tokenRoutes(app, context);
   schemaRoutes(app, context);
   watchRoutes(app, context);
+  agentRoutes(app, context);
+  metricsRoutes(app, context);
   return app;
 }
 

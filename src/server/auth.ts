@@ -30,6 +30,8 @@ export interface Auth {
   principalOf(request: FastifyRequest): Principal;
   /** The command with its Idempotency-Key moved into the caller's namespace. */
   scoped(request: FastifyRequest, command: WriteCommand): WriteCommand;
+  /** Who made a request, by name only (for logs): the token's name or id, "admin", or null with auth off or before authentication. */
+  callerName(request: FastifyRequest): string | null;
   /** Call after revoking: forgets cached lookups and ends the token's open reads (long-polls, watches). */
   revoked(id: string): void;
 }
@@ -108,6 +110,11 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): Auth {
   return {
     enabled: authenticator !== undefined,
     principalOf,
+    callerName: (request) => {
+      const principal = authenticator ? principals.get(request) : undefined;
+      if (!principal) return null;
+      return principal.kind === "admin" ? "admin" : (principal.name ?? principal.id);
+    },
     scoped: (request, command) => {
       const principal = principalOf(request);
       return scopeIdempotency(command, principal.kind === "token" ? principal.id : undefined);

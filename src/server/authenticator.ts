@@ -58,7 +58,7 @@ export class Authenticator {
       this.cache.delete(hash);
       return undefined;
     }
-    const principal: Principal = { kind: "token", id: stored.id, role: stored.role, regions: stored.regions };
+    const principal: Principal = { kind: "token", id: stored.id, role: stored.role, regions: stored.regions, name: stored.name };
     if (this.cacheMs > 0 && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(hash, { principal, until: now + this.cacheMs });

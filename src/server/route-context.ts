@@ -1,7 +1,9 @@
+import type { AgentRegistry } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import type { Auth } from "./auth.js";
+import type { ServerMetrics } from "./metrics.js";
 import type { StorageHealth } from "./storage-health.js";
 
 /** What every group of routes is given by the app that installs it. */
@@ -20,4 +22,7 @@ export interface RouteContext {
   watchBufferBytes: number;
   /** Storage failures requests met, for /healthz. */
   storageHealth: StorageHealth;
+  /** Agents' status reports, batched into storage. */
+  agents: AgentRegistry;
+  metrics: ServerMetrics;
 }

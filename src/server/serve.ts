@@ -6,8 +6,10 @@
  */
 import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { VersoStore } from "../core/store.js";
 import type { TokenStorage } from "../storage/token-storage.js";
+import type { AppOptions } from "./app.js";
 import { buildApp } from "./app.js";
 import { checkBind } from "./bind-policy.js";
 import { trackSpareConnections } from "./spare-connections.js";
@@ -31,6 +33,12 @@ export interface ServeOptions {
   tls?: TlsMaterial;
   /** Plain HTTP on a non-loopback host, because TLS ends in a proxy in front of verso. */
   insecureHttp?: boolean;
+  /** Agents' staleness and behind thresholds (default 60 s and 5 s). */
+  agents?: AppOptions["agents"];
+  /** Clock in ms (tests skew it). */
+  now?: () => number;
+  /** Structured logs: a line per request, and lifecycle lines when `log` is not given (see logger.ts). */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -43,7 +51,8 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : (line: string) => process.stderr.write(`${line}\n`));
   const host = options.host ?? "127.0.0.1";
   checkBind(host, options.adminToken !== undefined, { tls: options.tls !== undefined, insecureHttp: options.insecureHttp ?? false });
   const app = buildApp({
@@ -56,6 +65,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
     ...(options.watchBufferBytes !== undefined && { watchBufferBytes: options.watchBufferBytes }),
     ...(options.tls && { tls: options.tls }),
+    ...(options.agents && { agents: options.agents }),
+    ...(options.now && { now: options.now }),
+    ...(logger && { logger }),
   });
   // Node keeps a keep-alive connection that was busy when the server began closing open
   // for the whole keep-alive timeout (72 s) after its response, and close() waits for it.

@@ -35,6 +35,8 @@ export interface WatchStreamOptions {
   /** Shows a shared page at the schema versions this reader asked for (a new page; the shared one stays as stored). */
   project?: ((page: RawPage) => Promise<RawPage>) | undefined;
   log: (line: string) => void;
+  /** Told the ops of each page sent (metrics). */
+  onPage?: (ops: number) => void;
 }
 
 /** Why a stream ended: the client left, it was cut off as too slow, the server stopped, or a read failed. */
@@ -132,6 +134,7 @@ export class WatchStream {
       position = advance(position, page);
       if (news) {
         if (!this.send(changesEvent(page, position, this.options.shape))) return;
+        this.options.onPage?.(page.ops.length);
         announced = true;
         if (page.more) {
           await this.pace(page.head);

@@ -10,6 +10,7 @@ import type { ChangesQuery, RawPage, StoredRow } from "../model/raw-page.js";
 import type { WriteCommand } from "../model/write-command.js";
 import type { WriteResult } from "../model/write-outcome.js";
 import type { Region } from "../protocol/types.js";
+import type { AgentStorage } from "./agent-storage.js";
 import type { SchemaStorage } from "./schema-storage.js";
 import type { TokenStorage } from "./token-storage.js";
 
@@ -44,5 +45,9 @@ export interface Storage {
   tokens?(): TokenStorage;
   /** Where this backend keeps the schema versions of collections, beside the rows. */
   schemas(): SchemaStorage;
+  /** Where this backend keeps agents' status reports; absent when it keeps none (then the server holds them in memory). */
+  agents?(): AgentStorage;
+  /** Bytes the backend's data takes on disk (metrics); absent when it cannot tell. */
+  sizeBytes?(): Promise<number>;
   close(): Promise<void>;
 }

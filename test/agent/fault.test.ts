@@ -33,19 +33,30 @@ async function freePort(): Promise<number> {
 function startServerProcess(db: string, port: number) {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", RUNNER, "serve", "--db", db, "--port", String(port), "--synchronous", "normal"],
+    // Request lines are not needed here and would only add to the load of thousands of writes.
+    ["--import", "tsx", RUNNER, "serve", "--db", db, "--port", String(port), "--synchronous", "normal", "--log-level", "warn"],
     {
       stdio: ["ignore", "ignore", "pipe"],
     },
   );
-  const listening = new Promise<void>((resolve, reject) => {
-    let text = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      text += chunk;
-      if (text.includes("serving")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${text}`)));
+  let text = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    text += chunk;
   });
+  const died = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${text}`))),
+  );
+  died.catch(() => {});
+  const listening = (async () => {
+    for (;;) {
+      const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) return;
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 50)), died]);
+    }
+  })();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { child, listening, exited };
 }

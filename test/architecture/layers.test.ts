@@ -12,7 +12,13 @@ import { type ImportEdge, importGraph } from "./import-graph.js";
 const SRC = join(REPO_ROOT, "src");
 
 /** The storage interfaces core and server may see; the engines behind them stay hidden. */
-const STORAGE_INTERFACES = ["storage/storage.ts", "storage/token-storage.ts", "storage/storage-failure.ts", "storage/schema-storage.ts"];
+const STORAGE_INTERFACES = [
+  "storage/storage.ts",
+  "storage/token-storage.ts",
+  "storage/storage-failure.ts",
+  "storage/schema-storage.ts",
+  "storage/agent-storage.ts",
+];
 
 /** Layer of a file: its first folder, with storage split into its interface and its two engines. */
 function layerOf(file: string): string {

@@ -94,6 +94,8 @@ describe("README tour", { skip: !hasCurl && "curl is not installed" }, () => {
     ...process.env,
     PATH: `${join(dir, "bin")}:${process.env.PATH}`,
     VERSO_SERVER: `http://127.0.0.1:${port}`,
+    // The README shows what a person sees at a terminal, where the log is pretty.
+    VERSO_LOG_FORMAT: "pretty",
     PORT: String(port),
   });
   // Each command gets its own shell, which starts with the previous one's exit status, so `echo $?` works.

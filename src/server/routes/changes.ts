@@ -6,7 +6,7 @@ import { intParam, requestProtocol, schemaSelection, stringParam } from "../head
 import type { RouteContext } from "../route-context.js";
 import type { Query, RegionParams } from "./params.js";
 
-export function changesRoutes(app: FastifyInstance, { internals, stopping }: RouteContext): void {
+export function changesRoutes(app: FastifyInstance, { internals, stopping, metrics }: RouteContext): void {
   app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/changes", async (request, reply) => {
     const since = intParam(request.query, "since");
     const epoch = stringParam(request.query, "epoch");
@@ -24,6 +24,8 @@ export function changesRoutes(app: FastifyInstance, { internals, stopping }: Rou
       resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
+    metrics.feedPages.inc({ transport: "changes" });
+    metrics.feedOps.inc({ transport: "changes" }, page.ops.length);
     reply.type("application/json").header("cache-control", "no-store");
     return serializePage(page);
   });

@@ -13,7 +13,7 @@ import type { Query, RegionParams } from "./params.js";
  * `Last-Event-ID` (sent back by a reconnecting reader) wins over `since`, `epoch` and
  * `resetHead`; `resetHead`, `limit` and the protocol mean what they mean for `/changes`.
  */
-export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs, watchBufferBytes }: RouteContext): void {
+export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs, watchBufferBytes, metrics }: RouteContext): void {
   const open = new Set<WatchStream>();
   const feed = new SharedFeed(internals.feedSource);
   app.addHook("onClose", async () => feed.close());
@@ -68,10 +68,19 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
       log,
       shape,
       project,
+      onPage: (ops: number) => {
+        metrics.feedPages.inc({ transport: "watch" });
+        metrics.feedOps.inc({ transport: "watch" }, ops);
+      },
     };
     const stream = new WatchStream(options);
     open.add(stream);
-    void stream.start(first, start).then(() => open.delete(stream));
+    metrics.watchers.inc();
+    void stream.start(first, start).then((end) => {
+      open.delete(stream);
+      metrics.watchers.dec();
+      if (end === "cut-off") metrics.watchersCutOff.inc();
+    });
     // A request that arrives on an open connection while the server closes ends at once.
     if (closing) void stream.stop();
   });

@@ -82,6 +82,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE ${s}.rows ADD COLUMN schema_version bigint;
     `,
   },
+  {
+    version: 4,
+    description: "agents' status reports: what each agent of a region has applied and handled, and when it last reported",
+    sql: (s) => `
+      CREATE TABLE ${s}.agents (
+        region text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        name text,
+        token_name text,
+        transport text NOT NULL,
+        applied bigint NOT NULL,
+        handled bigint,
+        last_seen bigint NOT NULL,
+        PRIMARY KEY (region, id)
+      );
+      CREATE INDEX agents_by_id ON ${s}.agents (id);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -10,6 +10,7 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
+import type { AgentStorage } from "../agent-storage.js";
 import type { SchemaStorage } from "../schema-storage.js";
 import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
@@ -18,6 +19,7 @@ import { durabilityWarnings, newClient, openPool } from "./connect.js";
 import { migrate } from "./migrations.js";
 import { NotificationListener } from "./notification-listener.js";
 import type { NotifyMode } from "./notify.js";
+import { PostgresAgentStorage } from "./postgres-agent-storage.js";
 import { PostgresSchemaStorage } from "./postgres-schema-storage.js";
 import { PostgresTokenStorage } from "./postgres-token-storage.js";
 import { readPage } from "./read-page.js";
@@ -60,6 +62,7 @@ export class PostgresStorage implements Storage {
   private closing: Promise<void> | undefined;
   private readonly tokenStorage: PostgresTokenStorage;
   private readonly schemaStorage: PostgresSchemaStorage;
+  private readonly agentStorage: PostgresAgentStorage;
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
@@ -92,6 +95,7 @@ export class PostgresStorage implements Storage {
     });
     this.tokenStorage = new PostgresTokenStorage(pool, this.sql);
     this.schemaStorage = new PostgresSchemaStorage(pool, quoted(schema));
+    this.agentStorage = new PostgresAgentStorage(pool, schema);
   }
 
   /** Connects, migrates the schema and starts listening for commits of every node. */
@@ -183,6 +187,21 @@ export class PostgresStorage implements Storage {
   /** Schema versions in this schema: every node on it sees the same ones. */
   schemas(): SchemaStorage {
     return this.schemaStorage;
+  }
+
+  /** Bytes of this schema's tables, indexes and TOAST. */
+  async sizeBytes(): Promise<number> {
+    const { rows } = await this.pool.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [this.schema],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
+  /** Agents' reports in this schema: every node on it answers for every agent. */
+  agents(): AgentStorage {
+    return this.agentStorage;
   }
 
   onCommit(observer: CommitObserver): () => void {

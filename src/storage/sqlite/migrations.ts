@@ -82,6 +82,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "agents' status reports: what each agent of a region has applied and handled, and when it last reported",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE agents (
+          region TEXT NOT NULL,
+          id TEXT NOT NULL,
+          name TEXT,
+          token_name TEXT,
+          transport TEXT NOT NULL,
+          applied INTEGER NOT NULL,
+          handled INTEGER,
+          last_seen INTEGER NOT NULL,
+          PRIMARY KEY (region, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX agents_by_id ON agents (id);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

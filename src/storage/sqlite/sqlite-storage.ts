@@ -8,12 +8,14 @@ import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
+import type { AgentStorage } from "../agent-storage.js";
 import type { SchemaStorage } from "../schema-storage.js";
 import { committedHeads, emptyRegion, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { openVersoFile, type VersoFileOptions } from "./open-verso-file.js";
 import { type PageReader, pageReader } from "./read-page.js";
+import { SqliteAgentStorage } from "./sqlite-agent-storage.js";
 import { SqliteSchemaStorage } from "./sqlite-schema-storage.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 import { type Statements, statements } from "./statements.js";
@@ -34,6 +36,7 @@ export class SqliteStorage implements Storage {
   private readonly readPage: PageReader;
   private readonly tokenStorage: SqliteTokenStorage;
   private readonly schemaStorage: SqliteSchemaStorage;
+  private readonly agentStorage: SqliteAgentStorage;
 
   constructor(options: SqliteStorageOptions) {
     ({ db: this.db, close: this.closeFile } = openVersoFile(options));
@@ -42,6 +45,7 @@ export class SqliteStorage implements Storage {
     this.readPage = pageReader(this.db, this.sql);
     this.tokenStorage = new SqliteTokenStorage(this.db);
     this.schemaStorage = new SqliteSchemaStorage(this.db);
+    this.agentStorage = new SqliteAgentStorage(this.db);
   }
 
   tokens(): TokenStorage {
@@ -50,6 +54,15 @@ export class SqliteStorage implements Storage {
 
   schemas(): SchemaStorage {
     return this.schemaStorage;
+  }
+
+  agents(): AgentStorage {
+    return this.agentStorage;
+  }
+
+  async sizeBytes(): Promise<number> {
+    const pages = Number(this.db.pragma("page_count", { simple: true }));
+    return pages * Number(this.db.pragma("page_size", { simple: true }));
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {

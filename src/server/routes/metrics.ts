@@ -1,0 +1,17 @@
+import type { FastifyInstance } from "fastify";
+import { canRead } from "../access.js";
+import { onlyRegions } from "../metrics.js";
+import type { RouteContext } from "../route-context.js";
+
+/**
+ * `GET /metrics`: Prometheus text format. Any valid token may scrape (access.ts); a
+ * scoped token sees the series of its own regions only, the admin token every series.
+ */
+export function metricsRoutes(app: FastifyInstance, { metrics, auth }: RouteContext): void {
+  app.get("/metrics", async (request, reply) => {
+    const principal = auth.principalOf(request);
+    const text = await metrics.text();
+    reply.type(metrics.contentType).header("cache-control", "no-store");
+    return principal.kind === "admin" ? text : onlyRegions(text, (region) => canRead(principal, region));
+  });
+}
