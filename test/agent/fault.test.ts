@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { VersoClient } from "../../src/client/http-client.js";
 import { NotFoundError } from "../../src/protocol/errors.js";
+import { freePort } from "../support/free-port.js";
 import { AgentProcess, strictlyIncreasing } from "./agent-process.js";
 import { random, replicaRows, type Snapshot, tempDir } from "./helpers.js";
 
@@ -20,15 +20,6 @@ const RUNNER = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
 const REGIONS = ["eu", "us", "ap"] as const;
 const WRITES = 3_000;
 const SERVER_KILLS = 4;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
 
 function startServerProcess(db: string, port: number) {
   const child = spawn(

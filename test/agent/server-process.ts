@@ -1,18 +1,10 @@
 /** `verso serve` as a child process on a known port, for tests that stop and restart it. */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const RUNNER = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
+export { freePort } from "../support/free-port.js";
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
+const RUNNER = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
 
 export async function startServerProcess(db: string, port: number) {
   const child = spawn(

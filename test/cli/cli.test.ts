@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,6 +12,7 @@ import type { VersoStore } from "../../src/core/store.js";
 import { openStore } from "../../src/open-store.js";
 import { type RunningServer, startServer } from "../../src/server/serve.js";
 import { type CliResult, runCli, startVerso, stopChild, within } from "../support/child-process.js";
+import { freePort } from "../support/free-port.js";
 import { type TranspiledBin, transpiledBin } from "../support/transpiled-bin.js";
 
 const R = "us-east-1";
@@ -298,7 +298,7 @@ describe("verso CLI", () => {
   });
 
   it("names an unreachable server and how to point elsewhere", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await within(verso(["version", R, "--server", `http://127.0.0.1:${port}`]), 20_000, "the unreachable call");
     failed(
       result,
@@ -307,13 +307,3 @@ describe("verso CLI", () => {
     );
   });
 });
-
-/** A port nothing listens on: bound once by this process, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}

@@ -5,24 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type ChildServer, type Running, startChildServer, startVerso, stopChild } from "../support/child-process.js";
+import { freePort } from "../support/free-port.js";
 import { call } from "../support/http.js";
 
 const R = "follow-r";
-
-/** A port free right now: bound once, then released, so a server can be restarted on it. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
 
 describe("changes --follow across a server restart", () => {
   const dir = mkdtempSync(join(tmpdir(), "verso-follow-"));

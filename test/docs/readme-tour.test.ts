@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO_ROOT } from "../support/child-process.js";
+import { freePort } from "../support/free-port.js";
 import { type TranspiledBin, transpiledBin } from "../support/transpiled-bin.js";
 import { until } from "../support/until.js";
 import { consoleSteps } from "./console-blocks.js";
@@ -28,15 +28,6 @@ interface Background {
   output: () => string;
   /** Lines of output already matched by a block. */
   consumed: number;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
 }
 
 /** Epochs named in a text: they differ on every run. */
