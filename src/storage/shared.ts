@@ -3,9 +3,13 @@
  * heads a batch moved. Kept here so the backends differ only in how they talk to their
  * engine.
  */
+
 import { randomBytes } from "node:crypto";
 import type { WriteResult } from "../model/write-outcome.js";
+import type { Compatibility } from "../protocol/schemas.js";
 import type { Region } from "../protocol/types.js";
+import type { StoredAgent } from "./agent-storage.js";
+import type { StoredSchema } from "./schema-storage.js";
 
 export interface RegionRow {
   id: number;
@@ -53,4 +57,48 @@ export function committedHeads(results: ReadonlyArray<WriteResult | Error | unde
     heads.set(region, Math.max(version, heads.get(region) ?? 0));
   }
   return heads;
+}
+
+/** An agent's report as both engines return it (PostgreSQL's bigints may arrive as text). */
+export interface AgentRow {
+  region: string;
+  id: string;
+  name: string | null;
+  token_name: string | null;
+  transport: string;
+  applied: string | number;
+  handled: string | number | null;
+  last_seen: string | number;
+}
+
+export function toAgent(row: AgentRow): StoredAgent {
+  return {
+    region: row.region,
+    id: row.id,
+    name: row.name,
+    tokenName: row.token_name,
+    transport: row.transport,
+    applied: Number(row.applied),
+    handled: row.handled === null ? null : Number(row.handled),
+    lastSeen: Number(row.last_seen),
+  };
+}
+
+/** A registered schema version as both engines return it. */
+export interface SchemaRow {
+  collection: string;
+  version: number;
+  schema: string;
+  compatibility: string;
+  created_at: number;
+}
+
+export function toSchema(row: SchemaRow): StoredSchema {
+  return {
+    collection: row.collection,
+    version: row.version,
+    schemaJson: row.schema,
+    compatibility: row.compatibility as Compatibility,
+    createdAt: row.created_at,
+  };
 }

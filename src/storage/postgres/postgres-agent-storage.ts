@@ -5,18 +5,8 @@
  */
 import type pg from "pg";
 import type { AgentStorage, StoredAgent } from "../agent-storage.js";
+import { type AgentRow, toAgent } from "../shared.js";
 import { quoted } from "./schema-name.js";
-
-interface AgentRow {
-  region: string;
-  id: string;
-  name: string | null;
-  token_name: string | null;
-  transport: string;
-  applied: string | number;
-  handled: string | number | null;
-  last_seen: string | number;
-}
 
 export class PostgresAgentStorage implements AgentStorage {
   private readonly sql;
@@ -55,16 +45,7 @@ export class PostgresAgentStorage implements AgentStorage {
   }
 
   async list(): Promise<StoredAgent[]> {
-    return (await this.pool.query<AgentRow>(this.sql.list)).rows.map((row) => ({
-      region: row.region,
-      id: row.id,
-      name: row.name,
-      tokenName: row.token_name,
-      transport: row.transport,
-      applied: Number(row.applied),
-      handled: row.handled === null ? null : Number(row.handled),
-      lastSeen: Number(row.last_seen),
-    }));
+    return (await this.pool.query<AgentRow>(this.sql.list)).rows.map(toAgent);
   }
 
   async forget(id: string): Promise<number> {

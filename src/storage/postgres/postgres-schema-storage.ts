@@ -4,16 +4,8 @@
  * two nodes registering the next version at once, one insert conflicts and reports it.
  */
 import type pg from "pg";
-import type { Compatibility } from "../../protocol/schemas.js";
 import type { SchemaStorage, StoredSchema } from "../schema-storage.js";
-
-interface SchemaRow {
-  collection: string;
-  version: number;
-  schema: string;
-  compatibility: string;
-  created_at: number;
-}
+import { type SchemaRow, toSchema } from "../shared.js";
 
 const COLUMNS = "collection, version::int AS version, schema, compatibility, created_at::float8 AS created_at";
 
@@ -47,14 +39,4 @@ export class PostgresSchemaStorage implements SchemaStorage {
     const params = [schema.collection, schema.version, schema.schemaJson, schema.compatibility, schema.createdAt];
     return ((await this.pool.query(this.sql.insert, params)).rowCount ?? 0) === 1;
   }
-}
-
-function toSchema(row: SchemaRow): StoredSchema {
-  return {
-    collection: row.collection,
-    version: row.version,
-    schemaJson: row.schema,
-    compatibility: row.compatibility as Compatibility,
-    createdAt: row.created_at,
-  };
 }

@@ -1,17 +1,7 @@
 /** Agents' status reports in the SQLite database, on the same connection as the data (see SqliteStorage.agents). */
 import type Database from "better-sqlite3";
 import type { AgentStorage, StoredAgent } from "../agent-storage.js";
-
-interface AgentRow {
-  region: string;
-  id: string;
-  name: string | null;
-  token_name: string | null;
-  transport: string;
-  applied: number;
-  handled: number | null;
-  last_seen: number;
-}
+import { type AgentRow, toAgent } from "../shared.js";
 
 export class SqliteAgentStorage implements AgentStorage {
   private readonly sql;
@@ -51,17 +41,4 @@ export class SqliteAgentStorage implements AgentStorage {
   async changeTime(region: string, applied: number): Promise<number | undefined> {
     return this.sql.changeTime.get(region, applied)?.updated_at;
   }
-}
-
-export function toAgent(row: AgentRow): StoredAgent {
-  return {
-    region: row.region,
-    id: row.id,
-    name: row.name,
-    tokenName: row.token_name,
-    transport: row.transport,
-    applied: Number(row.applied),
-    handled: row.handled === null ? null : Number(row.handled),
-    lastSeen: Number(row.last_seen),
-  };
 }

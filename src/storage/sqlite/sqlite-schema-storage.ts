@@ -1,15 +1,7 @@
 /** Schema versions in the SQLite database, on the same connection as the rows (see SqliteStorage.schemas). */
 import type Database from "better-sqlite3";
-import type { Compatibility } from "../../protocol/schemas.js";
 import type { SchemaStorage, StoredSchema } from "../schema-storage.js";
-
-interface SchemaRow {
-  collection: string;
-  version: number;
-  schema: string;
-  compatibility: string;
-  created_at: number;
-}
+import { type SchemaRow, toSchema } from "../shared.js";
 
 const COLUMNS = "collection, version, schema, compatibility, created_at";
 
@@ -47,14 +39,4 @@ export class SqliteSchemaStorage implements SchemaStorage {
   async insert(schema: StoredSchema): Promise<boolean> {
     return this.insertIfNext.immediate(schema);
   }
-}
-
-function toSchema(row: SchemaRow): StoredSchema {
-  return {
-    collection: row.collection,
-    version: row.version,
-    schemaJson: row.schema,
-    compatibility: row.compatibility as Compatibility,
-    createdAt: row.created_at,
-  };
 }
