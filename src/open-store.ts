@@ -21,7 +21,9 @@ export interface OpenStoreOptions extends StoreOptions {
   /** SQLite: skip the integrity check at open, which reads the whole file. */
   skipIntegrityCheck?: boolean;
   /** PostgreSQL instead of SQLite: a connection string, or the backend's options. */
-  postgres?: string | Omit<PostgresStorageOptions, "now" | "log">;
+  postgres?: string | Omit<PostgresStorageOptions, "now" | "log" | "onMigration">;
+  /** Hears each step of the storage's upgrade chain run at open (the server logs them). */
+  onMigration?: (step: { version: number; description: string }) => void;
 }
 
 /** Opens verso in-process: `const store = await openStore({ path: "./data/verso.db" })`. */
@@ -37,6 +39,7 @@ function openSqlite(options: OpenStoreOptions): Storage {
     ...(options.synchronous && { synchronous: options.synchronous }),
     ...(options.skipIntegrityCheck && { skipIntegrityCheck: true }),
     ...(options.now && { now: options.now }),
+    ...(options.onMigration && { onMigration: options.onMigration }),
   });
 }
 
@@ -47,5 +50,6 @@ async function openPostgres(options: OpenStoreOptions): Promise<Storage> {
     ...postgres,
     ...(options.now && { now: options.now }),
     ...(options.log && { log: options.log }),
+    ...(options.onMigration && { onMigration: options.onMigration }),
   });
 }

@@ -8,9 +8,11 @@ import { clientFrom } from "./connection.js";
 import { waitToReconnect } from "./follow-reconnect.js";
 import { condition, int, outputFormat, readJson } from "./inputs.js";
 import { type Format, print, table } from "./output.js";
+import { describePage } from "./page-output.js";
 import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { reportFailure } from "./report.js";
 import { UsageError } from "./usage-error.js";
+import { watchChanges } from "./watch-command.js";
 
 const OPTIONS = {
   server: { type: "string" },
@@ -176,6 +178,8 @@ async function run(name: string, args: string[], values: Values, format: Format,
     }
     case "changes":
       return changes(region, values, format, client);
+    case "watch":
+      return watchChanges(region, startPosition(values), format, client);
     case "compact": {
       const retain = values["retain-versions"];
       const before = values["before-version"];
@@ -193,11 +197,7 @@ async function run(name: string, args: string[], values: Values, format: Format,
 
 /** Prints pages until the head; with --follow, long-polls for more forever. */
 async function changes(region: string, values: Values, format: Format, client: VersoClient): Promise<void> {
-  if (values.epoch !== undefined && values.since === undefined) throw new UsageError("--epoch only applies with --since");
-  let position: FeedPosition = {
-    ...(values.since !== undefined && { since: int(values.since, "--since") }),
-    ...(values.epoch !== undefined && { epoch: values.epoch }),
-  };
+  let position = startPosition(values);
   const limit = values.limit !== undefined ? int(values.limit, "--limit", 1) : undefined;
   const askedWait = values["wait-ms"] !== undefined ? int(values["wait-ms"], "--wait-ms") : undefined;
   let failures = 0;
@@ -212,7 +212,7 @@ async function changes(region: string, values: Values, format: Format, client: V
         ...(waitMs !== undefined && { waitMs }),
       });
     } catch (error) {
-      if (values.follow && (await waitToReconnect(error, failures++, (line) => process.stderr.write(line)))) continue;
+      if (values.follow && (await waitToReconnect(error, failures++, (line) => process.stderr.write(line), "changes"))) continue;
       throw error;
     }
     failures = 0;
@@ -224,12 +224,11 @@ async function changes(region: string, values: Values, format: Format, client: V
   }
 }
 
-function describePage(page: Page): string {
-  const lines = page.ops.map((op) => {
-    if (op.op === "clear") return "clear";
-    if (op.op === "del") return `v${op.version}  del  ${op.collection}/${op.key}`;
-    return `v${op.version}  put  ${op.collection}/${op.key}  ${JSON.stringify(op.value)}`;
-  });
-  const summary = `-- ${page.reset ? "reset, " : ""}cursor ${page.cursor}, head ${page.head}${page.more ? ", more" : ""} (epoch ${page.epoch || "-"})`;
-  return [...lines, summary].join("\n");
+/** Where a feed command starts: `--since V [--epoch E]`, or a reset without them. */
+function startPosition(values: Values): FeedPosition {
+  if (values.epoch !== undefined && values.since === undefined) throw new UsageError("--epoch only applies with --since");
+  return {
+    ...(values.since !== undefined && { since: int(values.since, "--since") }),
+    ...(values.epoch !== undefined && { epoch: values.epoch }),
+  };
 }

@@ -94,6 +94,12 @@ export const CLIENT_COMMANDS: Record<string, CommandSpec> = {
     options: ["since", "epoch", "limit", "wait-ms", "follow"],
     summary: "print the change feed from a cursor (all pages until the head)",
   },
+  watch: {
+    args: ["REGION"],
+    synopsis: "[--since V [--epoch E]]",
+    options: ["since", "epoch"],
+    summary: "stream the change feed (SSE) and print changes as they arrive, reconnecting and resuming after a restart (Ctrl-C stops)",
+  },
   compact: {
     args: ["REGION"],
     synopsis: "--retain-versions N | --before-version V [--idempotency-key K]",

@@ -1,5 +1,5 @@
 /**
- * What `verso changes --follow` does when a poll fails: a server that went away (restart,
+ * What `verso changes --follow` and `verso watch` do when a poll or the stream fails: a server that went away (restart,
  * network) or failed is waited for and polled again from the same cursor, on the
  * agent's reconnect schedule; a refusal (bad region, bad token) ends the command, since
  * asking again would get the same answer.
@@ -24,11 +24,11 @@ function transientReason(error: unknown): string | undefined {
  * Waits before the next attempt after `failures` failures in a row and returns true, or
  * returns false when `error` is not worth retrying.
  */
-export async function waitToReconnect(error: unknown, failures: number, write: (line: string) => void): Promise<boolean> {
+export async function waitToReconnect(error: unknown, failures: number, write: (line: string) => void, command: string): Promise<boolean> {
   const reason = transientReason(error);
   if (reason === undefined) return false;
   const delay = Math.round(reconnectDelay(failures));
-  write(`verso changes: disconnected (${reason}); reconnecting in ${delay} ms\n`);
+  write(`verso ${command}: disconnected (${reason}); reconnecting in ${delay} ms\n`);
   await sleep(delay);
   return true;
 }

@@ -1,6 +1,7 @@
 /** `verso`: the server and a client for every call of the contract. */
 import { clientCommand, isClientCommand } from "./client-commands.js";
 import { clientOverview, commandHelp } from "./client-usage.js";
+import { COMPLETION_USAGE } from "./completion.js";
 import { isParseArgsError, parseArgsProblem } from "./parse-args-error.js";
 import { isReportable, reportFailure } from "./report.js";
 import { SCHEMA_USAGE, schemaCommand } from "./schema-commands.js";
@@ -8,10 +9,41 @@ import { TOKEN_USAGE, tokenCommand } from "./token-commands.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = new Set(["help", "--help", "-h"]);
+const VERSION = new Set(["--version", "-V"]);
+/** Flags accepted before the command too (`verso --server URL put ...`), each with a value. */
+const GLOBAL = new Set(["--server", "--token", "--ca", "--output", "-o"]);
+
+/**
+ * Splits the global flags given before the command from the rest; they are handed to the
+ * command as if given after it, so each command checks them as it always did.
+ */
+function leadingGlobals(argv: string[]): { globals: string[]; rest: string[] } {
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] ?? "";
+    const name = arg.split("=")[0] ?? "";
+    if (!GLOBAL.has(name)) break;
+    if (arg.includes("=")) i += 1;
+    else if (i + 1 < argv.length) i += 2;
+    else throw new UsageError(`${arg} needs a value`);
+  }
+  return { globals: argv.slice(0, i), rest: argv.slice(i) };
+}
 
 /** Runs `verso ARGS`; resolves with the exit code, or -1 when a server keeps running. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  let command: string | undefined;
+  let rest: string[];
+  let afterCommand: string[] = [];
+  try {
+    const { globals, rest: after } = leadingGlobals(argv);
+    command = after[0];
+    afterCommand = after.slice(1);
+    rest = [...globals, ...afterCommand];
+  } catch (error) {
+    process.stderr.write(`verso: ${(error as Error).message}\nrun "verso help" for usage\n`);
+    return 2;
+  }
   // `verso changes --follow | head` closes the pipe early: that ends the command, quietly.
   process.stdout.once("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;
@@ -22,8 +54,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${await overview()}\n`);
       return 2;
     }
+    if (VERSION.has(command)) {
+      const { packageVersion } = await import("../server/package-version.js");
+      process.stdout.write(`verso ${packageVersion()}\n`);
+      return 0;
+    }
+    if (command === "completion") {
+      const { completionCommand } = await import("./completion.js");
+      return await completionCommand(afterCommand);
+    }
     if (HELP.has(command)) {
-      process.stdout.write(`${await help(rest[0])}\n`);
+      process.stdout.write(`${await help(afterCommand[0])}\n`);
       return 0;
     }
     if (rest.some((arg) => arg === "--help" || arg === "-h")) {
@@ -79,6 +120,7 @@ async function help(topic: string | undefined): Promise<string> {
   if (topic === undefined || topic === "help") return overview();
   if (topic === "serve") return `usage: ${(await import("./serve-command.js")).SERVE_USAGE}`;
   if (topic === "token") return TOKEN_USAGE;
+  if (topic === "completion") return `usage: ${COMPLETION_USAGE}`;
   if (topic === "schema") return SCHEMA_USAGE;
   if (topic === "agent") return (await import("./agent-command.js")).AGENT_USAGE;
   if (topic === "check-ordering") return (await import("./check-ordering-command.js")).CHECK_USAGE;
@@ -106,5 +148,9 @@ ${SCHEMA_USAGE}
 
 ${CHECK_USAGE}
 
-${RESTATE_USAGE}`;
+${RESTATE_USAGE}
+
+${COMPLETION_USAGE}
+verso --version                  print verso's version
+global flags before the command: verso [--server URL] [--token T] [--ca FILE] [-o human|json] COMMAND ...`;
 }

@@ -129,6 +129,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"], "--tombstone-retention"),
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"], "--idempotency-retention"),
     log,
+    onMigration: ({ version, description }) =>
+      logger.info(
+        { event: "migration", storage: storage.kind, version, description },
+        `migrated to schema version ${version}: ${description}`,
+      ),
   }).catch((error: unknown) => {
     throw storage.kind === "postgres" ? postgresFailure(error, storage) : error;
   });

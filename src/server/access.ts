@@ -6,6 +6,7 @@
  * admin-only, so a new endpoint is never open by accident.
  */
 import { ALL_REGIONS, type TokenRole } from "../protocol/tokens.js";
+import { OPENAPI_ROUTE } from "./openapi.js";
 
 export type Principal =
   | { kind: "admin" }
@@ -31,7 +32,8 @@ const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
  * `region` the router's decoded `:region` parameter, the same string the handler sees.
  */
 export function classify(method: string, route: string | undefined, region: string | undefined): Access {
-  if (route === "/healthz") return { kind: "open" };
+  // The OpenAPI document describes routes and schemas only: nothing a caller could misuse.
+  if (route === "/healthz" || route === OPENAPI_ROUTE) return { kind: "open" };
   if (route === undefined) return { kind: "authenticated" };
   if (route === "/v1/regions" && isRead(method)) return { kind: "authenticated" };
   // Every reader may learn the schemas it projects to; changing them is for the admin.

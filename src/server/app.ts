@@ -12,20 +12,23 @@ import { BadRequestError } from "../protocol/errors.js";
 import { PROTOCOL_HEADER } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
-import { type ErrorResponse, errorResponse, IDEMPOTENCY_REPLAYED_HEADER, routeNotFound } from "./error-mapping.js";
+import { type ErrorResponse, errorResponse, IDEMPOTENCY_REPLAYED_HEADER, routeNotFound, schemaRefusal } from "./error-mapping.js";
 import { ServerMetrics } from "./metrics.js";
+import { OpenApiDocument } from "./openapi.js";
 import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
 import type { RouteContext } from "./route-context.js";
 import { agentRoutes } from "./routes/agents.js";
 import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
+import { installSchemaValidation } from "./schema/validation.js";
 import { StorageHealth } from "./storage-health.js";
 import type { TlsMaterial } from "./tls.js";
 
@@ -82,6 +85,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Refusals from below the router get the contract's answers too (raw-refusals.ts).
     clientErrorHandler: clientErrorHandler(log),
     http: { requireHostHeader: false },
+    // A request a route schema refuses gets the contract's 400 (schema/validation.ts).
+    schemaErrorFormatter: schemaRefusal,
     // Errors the router raises before any route runs (bad %-encoding, an over-long path
     // segment) get the contract's error body too, not Fastify's own.
     frameworkErrors: (error, request, reply) => {
@@ -175,6 +180,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, routeNotFound(request.method, request.url)));
 
+  installSchemaValidation(app);
+  // Before the routes, so that it sees each of them.
+  const openapi = new OpenApiDocument(app);
   healthRoutes(app, context);
   regionRoutes(app, context);
   rowRoutes(app, context);
@@ -185,6 +193,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   watchRoutes(app, context);
   agentRoutes(app, context);
   metricsRoutes(app, context);
+  openApiRoutes(app, openapi);
   return app;
 }
 

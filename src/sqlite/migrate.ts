@@ -33,14 +33,25 @@ export function checkSchemaVersion(db: Database.Database, migrations: readonly M
   return found;
 }
 
-/** Brings the database to the chain's last version; returns the version it found. */
-export function migrate(db: Database.Database, migrations: readonly Migration[]): number {
+/** A step of an upgrade chain that ran, told to whoever opened the database (the server logs it). */
+export interface MigrationStep {
+  version: number;
+  description: string;
+}
+
+/**
+ * Brings the database to the chain's last version; returns the version it found. `onStep`
+ * hears each step once the whole upgrade has committed, never for one rolled back.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[], onStep?: (step: MigrationStep) => void): number {
   const found = checkSchemaVersion(db, migrations);
   const target = migrations.length;
   if (found === target) return found;
+  const steps = migrations.slice(found);
   db.transaction(() => {
-    for (const step of migrations.slice(found)) step.up(db);
+    for (const step of steps) step.up(db);
     db.pragma(`user_version = ${target}`);
   }).immediate();
+  for (const { version, description } of steps) onStep?.({ version, description });
   return found;
 }

@@ -4,10 +4,37 @@ import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
 import { intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
+import {
+  errors,
+  FEED_QUERY,
+  headers,
+  json,
+  params,
+  query,
+  queryInteger,
+  REGION_PARAM,
+  type RouteSchema,
+  VERSO_SCHEMA,
+} from "../schema/route-schema.js";
+import { PAGE } from "../schema/wire.js";
 import type { Query, RegionParams } from "./params.js";
 
+const CHANGES: RouteSchema = {
+  summary: "A page of the change feed after a cursor",
+  description:
+    "Ops in (version, collection, key) order; more: true asks for since=cursor. A missing, stale (below the floor or above the head) or other-epoch cursor gets a reset page.",
+  tags: ["feed"],
+  params: params(REGION_PARAM),
+  querystring: query({
+    ...FEED_QUERY,
+    waitMs: queryInteger("waitMs", "long-poll: wait up to W ms (at most 120000) for something after since"),
+  }),
+  headers: headers(VERSO_SCHEMA),
+  response: { 200: json("a page", PAGE), ...errors(409) },
+};
+
 export function changesRoutes(app: FastifyInstance, { internals, stopping, metrics }: RouteContext): void {
-  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/changes", async (request, reply) => {
+  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/changes", { schema: CHANGES }, async (request, reply) => {
     const since = intParam(request.query, "since");
     const epoch = stringParam(request.query, "epoch");
     const limit = intParam(request.query, "limit");

@@ -115,7 +115,12 @@ export class PgSchemaTooNewError extends Error {
 }
 
 /** Brings `schema` to the last version of `migrations`; returns the version it found. */
-export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number> {
+export async function migrate(
+  client: pg.ClientBase,
+  schema: string,
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+  onStep?: (step: { version: number; description: string }) => void,
+): Promise<number> {
   const s = quoted(schema);
   const target = migrations.length;
   await client.query("BEGIN");
@@ -136,6 +141,8 @@ export async function migrate(client: pg.ClientBase, schema: string, migrations:
       await client.query(`INSERT INTO ${s}.schema_version (version, description) VALUES ($1, $2)`, [step.version, step.description]);
     }
     await client.query("COMMIT");
+    // Told after the commit: a step rolled back (another node's upgrade, a failure) did not happen.
+    for (const { version, description } of migrations.slice(found)) onStep?.({ version, description });
     return found;
   } catch (error) {
     await client.query("ROLLBACK");

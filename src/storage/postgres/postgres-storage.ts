@@ -16,7 +16,7 @@ import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";
-import { migrate } from "./migrations.js";
+import { migrate, PG_MIGRATIONS } from "./migrations.js";
 import { NotificationListener } from "./notification-listener.js";
 import type { NotifyMode } from "./notify.js";
 import { PostgresAgentStorage } from "./postgres-agent-storage.js";
@@ -48,6 +48,8 @@ export interface PostgresStorageOptions {
   notify?: NotifyMode;
   /** First delay before re-opening a lost LISTEN connection (doubles up to 5 s). Default 100 ms. */
   listenRetryMs?: number;
+  /** Hears each step of the upgrade chain this node ran at open. */
+  onMigration?: (step: { version: number; description: string }) => void;
 }
 
 export class PostgresStorage implements Storage {
@@ -66,6 +68,8 @@ export class PostgresStorage implements Storage {
   /** Counters for operations: batches written, and those whose transaction failed and were retried command by command. */
   readonly stats = { batches: 0, retriedBatches: 0 };
 
+  private readonly onMigration: PostgresStorageOptions["onMigration"];
+
   private constructor(
     private readonly pool: pg.Pool,
     schema: string,
@@ -73,6 +77,7 @@ export class PostgresStorage implements Storage {
     log: (line: string) => void,
   ) {
     this.schema = schema;
+    this.onMigration = options.onMigration;
     this.sql = statements(schema);
     this.context = {
       pool,
@@ -119,7 +124,7 @@ export class PostgresStorage implements Storage {
   private async start(): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await migrate(client, this.schema);
+      await migrate(client, this.schema, PG_MIGRATIONS, this.onMigration);
     } finally {
       client.release();
     }

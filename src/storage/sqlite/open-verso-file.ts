@@ -5,7 +5,7 @@
  * that is refused is left as it was.
  */
 import type Database from "better-sqlite3";
-import { checkSchemaVersion, migrate } from "../../sqlite/migrate.js";
+import { checkSchemaVersion, type MigrationStep, migrate } from "../../sqlite/migrate.js";
 import { openDatabase, type SqliteOptions } from "../../sqlite/open-database.js";
 import { ownDatabaseFile } from "./file-owner.js";
 import { checkIntegrity } from "./integrity.js";
@@ -15,6 +15,8 @@ import { checkVersoFile, markVersoFile } from "./verso-file.js";
 export interface VersoFileOptions extends SqliteOptions {
   /** Skips PRAGMA quick_check at open, which reads the whole file (for huge files). */
   skipIntegrityCheck?: boolean;
+  /** Hears each step of the upgrade chain run at open. */
+  onMigration?: (step: MigrationStep) => void;
 }
 
 export interface VersoFile {
@@ -42,7 +44,7 @@ export function openVersoFile(options: VersoFileOptions): VersoFile {
     release();
   };
   try {
-    migrate(db, MIGRATIONS);
+    migrate(db, MIGRATIONS, options.onMigration);
     markVersoFile(db);
   } catch (error) {
     close();
