@@ -10,7 +10,13 @@ import { TOKEN_ROLES } from "../../protocol/tokens.js";
 
 export type JsonSchema = { [keyword: string]: unknown };
 
-const integer = (description?: string): JsonSchema => ({ type: "integer", minimum: 0, ...(description && { description }) });
+// Versions and counts are JavaScript safe integers: larger ones are refused, not rounded.
+const integer = (description?: string): JsonSchema => ({
+  type: "integer",
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  ...(description && { description }),
+});
 const string = (description?: string): JsonSchema => ({ type: "string", ...(description && { description }) });
 
 /** An object whose every listed property is required. */
