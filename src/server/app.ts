@@ -25,6 +25,7 @@ import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
+import { uiRoutes } from "./routes/ui.js";
 import { watchRoutes } from "./routes/watch.js";
 import { StorageHealth } from "./storage-health.js";
 import type { TlsMaterial } from "./tls.js";
@@ -185,6 +186,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   watchRoutes(app, context);
   agentRoutes(app, context);
   metricsRoutes(app, context);
+  uiRoutes(app);
   return app;
 }
 
