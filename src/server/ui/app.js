@@ -221,6 +221,9 @@ function addCollection(name) {
 
 function applyPage(b, page) {
   noteHead(b.region, page.head);
+  // The head is news at once; the rest of the region's line waits for the next poll.
+  const headCell = document.querySelector(`#regions tr[data-region="${CSS.escape(b.region)}"] .head`);
+  if (headCell) headCell.textContent = String(regions.get(b.region)?.version ?? page.head);
   if (page.reset) b.rows.clear();
   const changed = new Set();
   for (const op of page.ops) {
