@@ -83,16 +83,17 @@ async function begin(start: Start): Promise<void> {
     }, TICK_MS),
   );
   if (start.scrapeMs > 0) {
-    timers.push(
-      setInterval(async () => {
-        const t0 = performance.now();
-        const { status, bytes } = await send(`${start.url}/metrics`, "GET");
-        if (status !== 200) return void stats.failed++;
-        stats.scrapes++;
-        stats.scrapeBytes = bytes;
-        stats.scrapeMs += performance.now() - t0;
-      }, start.scrapeMs),
-    );
+    // The first scrape at once: a run shorter than the interval is scraped too.
+    const scrape = async () => {
+      const t0 = performance.now();
+      const { status, bytes } = await send(`${start.url}/metrics`, "GET");
+      if (status !== 200) return void stats.failed++;
+      stats.scrapes++;
+      stats.scrapeBytes = bytes;
+      stats.scrapeMs += performance.now() - t0;
+    };
+    void scrape();
+    timers.push(setInterval(() => void scrape(), start.scrapeMs));
   }
   process.send?.({ type: "started" });
 }
