@@ -12,6 +12,8 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ask, next } from "./ipc.js";
+import { percentile } from "./measure.js";
 
 const { values } = parseArgs({
   options: {
@@ -30,27 +32,6 @@ const now = () => performance.timeOrigin + performance.now();
 
 function child(file: string, execArgv: string[]): ChildProcess {
   return fork(fileURLToPath(new URL(file, import.meta.url)), { execArgv: ["--import", "tsx", ...execArgv], stdio: "inherit" });
-}
-
-/** The child's next message of `type`; a child that dies or falls silent fails the run. */
-async function next<T>(proc: ChildProcess, type: string, timeoutMs = 60_000): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  for (;;) {
-    const [message] = (await once(proc, "message", { signal }).catch(() => {
-      throw new Error(`no "${type}" from ${proc.spawnargs.at(-1)} within ${timeoutMs} ms`);
-    })) as [{ type: string } & T];
-    if (message.type === type) return message;
-  }
-}
-
-function ask<T>(proc: ChildProcess, type: string): Promise<T> {
-  const answer = next<T>(proc, type);
-  proc.send({ type });
-  return answer;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 interface Memory {

@@ -79,7 +79,17 @@ export async function requestsPerSecond(url: string, load: HttpLoad, connections
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       output += chunk;
     });
-    const [code] = await once(child, "exit");
+    // wrk stops itself after -d; this bounds it if it does not (a stalled server, a stuck socket).
+    const limitMs = (Math.max(1, Math.round(seconds)) + 30) * 1000;
+    const killer = setTimeout(() => child.kill("SIGKILL"), limitMs);
+    const exited = once(child, "exit");
+    let code: unknown;
+    try {
+      [code] = await exited;
+    } finally {
+      clearTimeout(killer);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
     const line = output.split("\n").find((l) => l.startsWith('{"requests"'));
     if (code !== 0 || line === undefined) throw new Error(`wrk exited with ${code}: ${output}`);
     const summary = JSON.parse(line) as WrkSummary;

@@ -38,6 +38,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** The value at percentile `p` of ascending `sorted` values (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
 /**
  * Runs each measurement `runs` times, alternating which goes first so that drift in the
  * machine's load (it is shared) falls on both sides; returns every sample, in run order.

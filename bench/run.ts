@@ -31,6 +31,7 @@ const SUITES: Record<string, Suite> = {
   bootstrap: { script: "bootstrap.ts" },
   fanout: { script: "fanout.ts" },
   edge: { script: "edge-reads.ts" },
+  visibility: { script: "visibility.ts" },
 };
 
 const { values, positionals } = parseArgs({

@@ -34,6 +34,8 @@ const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
 export function classify(method: string, route: string | undefined, region: string | undefined): Access {
   // The OpenAPI document describes routes and schemas only: nothing a caller could misuse.
   if (route === "/healthz" || route === OPENAPI_ROUTE) return { kind: "open" };
+  // The dashboard's files hold no data: the page asks for a token and sends it with its API calls.
+  if ((route === "/ui" || route?.startsWith("/ui/")) && isRead(method)) return { kind: "open" };
   if (route === undefined) return { kind: "authenticated" };
   if (route === "/v1/regions" && isRead(method)) return { kind: "authenticated" };
   // Every reader may learn the schemas it projects to; changing them is for the admin.

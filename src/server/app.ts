@@ -27,6 +27,7 @@ import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
+import { uiRoutes } from "./routes/ui.js";
 import { watchRoutes } from "./routes/watch.js";
 import { installSchemaValidation } from "./schema/validation.js";
 import { StorageHealth } from "./storage-health.js";
@@ -194,6 +195,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   agentRoutes(app, context);
   metricsRoutes(app, context);
   openApiRoutes(app, openapi);
+  uiRoutes(app);
   return app;
 }
 

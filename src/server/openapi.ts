@@ -127,7 +127,8 @@ function operationId(method: string, path: string): string {
     .split("/")
     .filter((part) => part !== "" && part !== "v1")
     .map((part) => (part.startsWith("{") ? `By${capital(part.slice(1, -1))}` : part.split(/[-.]/).map(capital).join("")));
-  return method.toLowerCase() + words.join("");
+  // "/ui" and "/ui/" are two routes: the trailing slash names the index.
+  return method.toLowerCase() + words.join("") + (path.endsWith("/") && path !== "/" ? "Index" : "");
 }
 
 function capital(word: string): string {

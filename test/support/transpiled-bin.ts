@@ -4,7 +4,7 @@
  * resolve. Transpiling takes a fraction of a second where tsc takes many; each call of
  * the CLI then starts as fast as the installed command, without a loader in between.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { REPO_ROOT } from "./child-process.js";
@@ -30,6 +30,8 @@ export async function transpiledBin(): Promise<TranspiledBin> {
     target: "node20",
     logLevel: "error",
   });
+  // The dashboard's files, copied as `npm run build` copies them.
+  cpSync(join(src, "server", "ui"), join(root, "dist", "server", "ui"), { recursive: true });
   mkdirSync(join(root, "bin"));
   copyFileSync(join(REPO_ROOT, "bin", "verso.js"), join(root, "bin", "verso.js"));
   return { bin: join(root, "bin", "verso.js"), remove: () => rmSync(root, { recursive: true, force: true }) };

@@ -119,8 +119,8 @@ export function errors(...extra: number[]): Record<string, Response> {
 }
 
 /** The error answers of a route open without a token. */
-export function openErrors(): Record<string, Response> {
-  return errorAnswers([400, 500]);
+export function openErrors(...extra: number[]): Record<string, Response> {
+  return errorAnswers([400, 500, ...extra]);
 }
 
 function errorAnswers(all: number[]): Record<string, Response> {
