@@ -6,3 +6,4 @@ export * from "./schemas.js";
 export * from "./tokens.js";
 export * from "./types.js";
 export * from "./version.js";
+export * from "./replicache.js";

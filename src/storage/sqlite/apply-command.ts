@@ -8,6 +8,7 @@ import { checkConditions, type RowState } from "../../model/conditions.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch, toRegion } from "../shared.js";
+import { applyPush } from "./replicache-push.js";
 import type { Statements } from "./statements.js";
 
 export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
@@ -23,6 +24,13 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       const purged = sql.purge.run(existing.id, floor).changes;
       if (floor !== existing.floor) sql.setFloor.run(floor, existing.id);
       return { status: "compacted", region: command.region, floor, purged };
+    }
+    case "replicachePush": {
+      let id = existing?.id;
+      return applyPush(sql, command, now, () => {
+        id ??= createRegion(sql, command.region, now);
+        return id;
+      });
     }
     case "txn": {
       const current: Array<RowState | undefined> = command.ops.map((op) => {
