@@ -21,6 +21,7 @@ import { changesRoutes } from "./routes/changes.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { regionRoutes } from "./routes/regions.js";
+import { replicacheRoutes } from "./routes/replicache.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -184,6 +185,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   schemaRoutes(app, context);
   watchRoutes(app, context);
   agentRoutes(app, context);
+  replicacheRoutes(app, context);
   metricsRoutes(app, context);
   return app;
 }

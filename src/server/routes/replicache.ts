@@ -1,0 +1,73 @@
+/**
+ * Replicache's push and pull (version 1) per region, a region being a Replicache space,
+ * and a poke stream that tells clients when to pull. See docs/replicache.md.
+ */
+import type { FastifyInstance } from "fastify";
+import { checkName } from "../../core/commands.js";
+import { replicachePull } from "../../core/replicache-pull.js";
+import { replicachePushCommand } from "../../core/replicache-push.js";
+import type { ReplicachePushResult } from "../../protocol/replicache.js";
+import { abortOnClose } from "../abort-on-close.js";
+import type { RouteContext } from "../route-context.js";
+import { sseEvent } from "../sse.js";
+import type { RegionParams } from "./params.js";
+
+export function replicacheRoutes(app: FastifyInstance, { internals, maxRequestBytes, log, heartbeatMs, stopping }: RouteContext): void {
+  app.post<{ Params: RegionParams }>("/v1/regions/:region/replicache/pull", async (request, reply) => {
+    const answer = await replicachePull(internals.storage, request.params.region, request.body);
+    reply.type("application/json").header("cache-control", "no-store");
+    return "refusal" in answer ? answer.refusal : answer.json;
+  });
+
+  app.post<{ Params: RegionParams }>("/v1/regions/:region/replicache/push", { bodyLimit: maxRequestBytes }, async (request) => {
+    const decoded = replicachePushCommand(request.params.region, request.body);
+    if ("refusal" in decoded) return decoded.refusal;
+    const { response } = await internals.execute(decoded.command);
+    const result = response as ReplicachePushResult;
+    for (const m of result.mutations) {
+      if (m.result === "rejected") {
+        log(`replicache: region ${request.params.region}: mutation ${m.id} of client ${m.clientID} rejected (recorded as processed): ${m.reason}`);
+      }
+    }
+    if (result.error) log(`replicache: region ${request.params.region}: a client of group ${decoded.command.clientGroupID} has no state here`);
+    return result;
+  });
+
+  // Open streams end before the server waits for its open requests.
+  const open = new Set<AbortController>();
+  app.addHook("preClose", async () => {
+    for (const stream of open) stream.abort();
+  });
+
+  // A `poke` event whenever the region's head moves (writes through any API), and one at
+  // once so that a write between the client's last pull and this stream is not missed.
+  app.get<{ Params: RegionParams }>("/v1/regions/:region/replicache/poke", { exposeHeadRoute: false }, async (request, reply) => {
+    const region = checkName("region", request.params.region);
+    let seen = (await internals.storage.region(region)).version;
+    reply.hijack();
+    const response = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value);
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" });
+    const stream = new AbortController();
+    open.add(stream);
+    const signal = AbortSignal.any([abortOnClose(response), stopping, stream.signal]);
+    try {
+      response.write(sseEvent("poke", JSON.stringify({ version: seen })));
+      while (!signal.aborted && !internals.notifier.isClosed) {
+        const reached = await internals.waitForVersion(region, seen + 1, heartbeatMs, signal);
+        if (signal.aborted) break;
+        if (!reached) {
+          response.write(": idle\n\n");
+          continue;
+        }
+        seen = (await internals.storage.region(region)).version;
+        response.write(sseEvent("poke", JSON.stringify({ version: seen })));
+      }
+    } catch (error) {
+      log(`replicache poke stream of region ${region} failed: ${(error as Error).message}`);
+    } finally {
+      open.delete(stream);
+      response.end();
+    }
+  });
+}
