@@ -25,7 +25,11 @@ export interface PullAnswer {
   ops: number;
 }
 
-export async function replicachePull(source: PullSource, region: string, body: unknown): Promise<PullAnswer | { refusal: ReplicacheErrorBody }> {
+export async function replicachePull(
+  source: PullSource,
+  region: string,
+  body: unknown,
+): Promise<PullAnswer | { refusal: ReplicacheErrorBody }> {
   checkName("region", region);
   if (!isObject(body)) throw new BadRequestError("a Replicache pull body must be a JSON object");
   if (body.pullVersion !== 1) return { refusal: { error: "VersionNotSupported", versionType: "pull" } };

@@ -17,7 +17,10 @@ export const REPLICACHE_MUTATORS = ["put", "del", "txn"] as const;
 
 const MAX_CLIENT_ID = 256;
 
-export function replicachePushCommand(region: string, body: unknown): { command: ReplicachePushCommand } | { refusal: ReplicacheErrorBody } {
+export function replicachePushCommand(
+  region: string,
+  body: unknown,
+): { command: ReplicachePushCommand } | { refusal: ReplicacheErrorBody } {
   if (!isObject(body)) throw new BadRequestError("a Replicache push body must be a JSON object");
   if (body.pushVersion !== 1) return { refusal: { error: "VersionNotSupported", versionType: "push" } };
   const clientGroupID = clientId("clientGroupID", body.clientGroupID);
@@ -29,7 +32,8 @@ export function replicachePushCommand(region: string, body: unknown): { command:
 function decodeMutation(region: string, raw: unknown, where: string): ReplicacheMutation {
   if (!isObject(raw)) throw new BadRequestError(`${where} must be an object`);
   const clientID = clientId(`${where}.clientID`, raw.clientID);
-  if (typeof raw.id !== "number" || !Number.isSafeInteger(raw.id) || raw.id < 1) throw new BadRequestError(`${where}.id must be an integer >= 1`);
+  if (typeof raw.id !== "number" || !Number.isSafeInteger(raw.id) || raw.id < 1)
+    throw new BadRequestError(`${where}.id must be an integer >= 1`);
   if (typeof raw.name !== "string") throw new BadRequestError(`${where}.name must be a string`);
   if (raw.timestamp !== undefined && typeof raw.timestamp !== "number") throw new BadRequestError(`${where}.timestamp must be a number`);
   const mutation = { clientID, id: raw.id, name: raw.name };

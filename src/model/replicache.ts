@@ -3,8 +3,9 @@
  * storage engines and the server: mutation-id sequencing, how a mutation's conditions
  * decide its fate, the cookie, and keys. No I/O.
  */
-import type { RawFailure } from "./write-outcome.js";
+
 import type { WriteOp } from "./write-command.js";
+import type { RawFailure } from "./write-outcome.js";
 
 /** A client's state as stored: the group it belongs to and the last mutation id processed. */
 export interface ReplicacheClientState {

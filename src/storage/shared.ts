@@ -55,7 +55,11 @@ export function committedHeads(results: ReadonlyArray<WriteResult | Error | unde
     if (!result || result instanceof Error || result.replayed) continue;
     const { outcome } = result;
     const moved =
-      outcome.status === "committed" ? outcome : outcome.status === "pushed" && outcome.head > 0 ? { ...outcome, version: outcome.head } : undefined;
+      outcome.status === "committed"
+        ? outcome
+        : outcome.status === "pushed" && outcome.head > 0
+          ? { ...outcome, version: outcome.head }
+          : undefined;
     if (!moved) continue;
     const { region, version } = moved;
     heads.set(region, Math.max(version, heads.get(region) ?? 0));

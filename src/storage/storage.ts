@@ -39,7 +39,12 @@ export interface Storage {
    * The clients of a Replicache client group whose last mutation id was set at a region
    * version in (after, upTo], with that id.
    */
-  replicacheClients(region: string, clientGroupID: string, after: number, upTo: number): Promise<Array<{ clientID: string; lastMutationID: number }>>;
+  replicacheClients(
+    region: string,
+    clientGroupID: string,
+    after: number,
+    upTo: number,
+  ): Promise<Array<{ clientID: string; lastMutationID: number }>>;
   /** Per region, the highest version whose tombstones were all written before `before` (ms epoch). */
   tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>>;
   /** Deletes idempotency records created before `before` (ms epoch); returns how many. */

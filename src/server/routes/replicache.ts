@@ -26,10 +26,13 @@ export function replicacheRoutes(app: FastifyInstance, { internals, maxRequestBy
     const result = response as ReplicachePushResult;
     for (const m of result.mutations) {
       if (m.result === "rejected") {
-        log(`replicache: region ${request.params.region}: mutation ${m.id} of client ${m.clientID} rejected (recorded as processed): ${m.reason}`);
+        log(
+          `replicache: region ${request.params.region}: mutation ${m.id} of client ${m.clientID} rejected (recorded as processed): ${m.reason}`,
+        );
       }
     }
-    if (result.error) log(`replicache: region ${request.params.region}: a client of group ${decoded.command.clientGroupID} has no state here`);
+    if (result.error)
+      log(`replicache: region ${request.params.region}: a client of group ${decoded.command.clientGroupID} has no state here`);
     return result;
   });
 

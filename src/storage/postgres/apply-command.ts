@@ -71,4 +71,3 @@ async function checkUnderLock(client: pg.ClientBase, sql: Statements, name: stri
     if (created.rows.length > 0) return absent;
   }
 }
-

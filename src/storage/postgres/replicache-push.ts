@@ -12,8 +12,8 @@ import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { PushRun } from "../replicache-push-run.js";
 import { newEpoch, type RegionRow } from "../shared.js";
-import { bumpAndWrite, lockRegion, rowStates } from "./row-writes.js";
 import { Pipelined } from "./pipelined.js";
+import { bumpAndWrite, lockRegion, rowStates } from "./row-writes.js";
 import type { Statements } from "./statements.js";
 
 type PushCommand = Extract<WriteCommand, { kind: "replicachePush" }>;

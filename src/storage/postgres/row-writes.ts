@@ -23,7 +23,13 @@ export async function rowStates(client: pg.ClientBase, sql: Statements, regionId
   return states;
 }
 
-export async function bumpAndWrite(client: pg.ClientBase, sql: Statements, region: string, ops: readonly WriteOp[], now: number): Promise<number> {
+export async function bumpAndWrite(
+  client: pg.ClientBase,
+  sql: Statements,
+  region: string,
+  ops: readonly WriteOp[],
+  now: number,
+): Promise<number> {
   const { rows } = await client.query<{ version: number }>(sql.bumpAndWrite, [
     region,
     newEpoch(),
