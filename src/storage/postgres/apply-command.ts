@@ -7,7 +7,7 @@
  */
 import type pg from "pg";
 import { compactionFloor } from "../../model/compaction.js";
-import { checkConditions, type RowState } from "../../model/conditions.js";
+import { checkConditions } from "../../model/conditions.js";
 import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch, type RegionRow, toRegion } from "../shared.js";
