@@ -11,7 +11,11 @@ import type { WriteOutcome } from "../../src/model/write-outcome.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { changes, type OpenBackend, opsOf, withHarness, write1 } from "./fixture.js";
 
-function pushCommand(region: string, group: string, mutations: Array<[clientID: string, id: number, key: string, value?: unknown]>): WriteCommand {
+function pushCommand(
+  region: string,
+  group: string,
+  mutations: Array<[clientID: string, id: number, key: string, value?: unknown]>,
+): WriteCommand {
   const decoded = replicachePushCommand(region, {
     pushVersion: 1,
     clientGroupID: group,
@@ -55,14 +59,26 @@ export function describeReplicacheStorage(open: OpenBackend): void {
           ],
         );
         assert.equal(outcome.head, 4);
-        assert.deepEqual(opsOf(await changes(storage, "r", 0)), ["put todos/2@2", "del todos/1@3"], "a delete of an absent row writes nothing");
+        assert.deepEqual(
+          opsOf(await changes(storage, "r", 0)),
+          ["put todos/2@2", "del todos/1@3"],
+          "a delete of an absent row writes nothing",
+        );
         assert.equal((await storage.region("r")).version, 4);
         assert.deepEqual(await storage.replicacheClients("r", "g", 0, 4), [
           { clientID: "a", lastMutationID: 3 },
           { clientID: "b", lastMutationID: 1 },
         ]);
-        assert.deepEqual(await storage.replicacheClients("r", "g", 2, 4), [{ clientID: "a", lastMutationID: 3 }], "changed after version 2");
-        assert.deepEqual(await storage.replicacheClients("r", "g", 0, 3), [{ clientID: "b", lastMutationID: 1 }], "not past the patch's version");
+        assert.deepEqual(
+          await storage.replicacheClients("r", "g", 2, 4),
+          [{ clientID: "a", lastMutationID: 3 }],
+          "changed after version 2",
+        );
+        assert.deepEqual(
+          await storage.replicacheClients("r", "g", 0, 3),
+          [{ clientID: "b", lastMutationID: 1 }],
+          "not past the patch's version",
+        );
         assert.deepEqual(await storage.replicacheClients("r", "other", 0, 4), []);
         assert.deepEqual(await storage.replicacheClients("elsewhere", "g", 0, 4), []);
       }));
@@ -79,10 +95,7 @@ export function describeReplicacheStorage(open: OpenBackend): void {
           return r.outcome;
         });
         assert.equal(first?.status === "pushed" && first.head, 2);
-        assert.deepEqual(
-          second?.status === "pushed" && second.mutations.map((m) => m.result),
-          ["skipped", "skipped"],
-        );
+        assert.deepEqual(second?.status === "pushed" && second.mutations.map((m) => m.result), ["skipped", "skipped"]);
         assert.equal(second?.status === "pushed" && second.head, 0);
         assert.equal(third?.status === "pushed" && third.head, 1, "another region has versions of its own");
         const later = await pushed(storage, command);
