@@ -121,6 +121,32 @@ describe("Replicache endpoints over HTTP", () => {
     assert.equal(await head(), before, "nothing changed");
   });
 
+  it("answers a patch of several feed pages as one response, whole or from a cookie", async () => {
+    const region = "big";
+    for (let t = 0; t < 11; t++) {
+      await h.store.transact(
+        region,
+        Array.from({ length: 1000 }, (_, i) => ({ op: "put" as const, collection: "rows", key: `k${t}-${i}`, value: { t, i } })),
+      );
+    }
+    await h.store.delete(region, "rows", "k0-0");
+    type Pulled = { cookie: { version: number; epoch: string; order: number }; patch: Array<{ op: string; key?: string }> };
+    const whole = await post<Pulled>(`/v1/regions/${region}/replicache/pull`, pull("g"));
+    assert.equal(whole.status, 200);
+    assert.deepEqual(whole.body.patch[0], { op: "clear" });
+    const puts = whole.body.patch.filter((op) => op.op === "put").map((op) => op.key);
+    assert.equal(new Set(puts).size, 10_999, "every live row once");
+    assert.ok(!puts.includes("rows/k0-0"));
+    assert.equal(whole.body.cookie.version, 12);
+    const since = await post<Pulled>(
+      `/v1/regions/${region}/replicache/pull`,
+      pull("g", { order: 0, version: 0, epoch: whole.body.cookie.epoch }),
+    );
+    assert.equal(since.body.patch.length, 11_000, "every write from version 0, the delete included");
+    assert.deepEqual(since.body.patch.at(-1), { op: "del", key: "rows/k0-0" });
+    assert.equal(since.body.cookie.order, 12);
+  });
+
   it("answers an unchanged cookie with the same cookie and an empty patch", async () => {
     const first = await post<{ cookie: unknown }>(PULL, pull("g1"));
     const second = await post<{ cookie: unknown; patch: unknown[]; lastMutationIDChanges: object }>(PULL, pull("g1", first.body.cookie));

@@ -2,6 +2,7 @@
  * Replicache's push and pull (version 1) per region, a region being a Replicache space,
  * and a poke stream that tells clients when to pull. See docs/replicache.md.
  */
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { checkName } from "../../core/commands.js";
 import { replicachePull } from "../../core/replicache-pull.js";
@@ -15,8 +16,14 @@ import type { RegionParams } from "./params.js";
 export function replicacheRoutes(app: FastifyInstance, { internals, maxRequestBytes, log, heartbeatMs, stopping }: RouteContext): void {
   app.post<{ Params: RegionParams }>("/v1/regions/:region/replicache/pull", async (request, reply) => {
     const answer = await replicachePull(internals.storage, request.params.region, request.body);
+    if ("refusal" in answer) return answer.refusal;
     reply.type("application/json").header("cache-control", "no-store");
-    return "refusal" in answer ? answer.refusal : answer.json;
+    if ("json" in answer) return answer.json;
+    // A failure after the first page can only cut the response short: Replicache then
+    // fails to parse it and pulls again.
+    const stream = Readable.from(answer.chunks);
+    stream.on("error", (error) => log(`replicache pull of region ${request.params.region} failed midway: ${error.message}`));
+    return reply.send(stream);
   });
 
   app.post<{ Params: RegionParams }>("/v1/regions/:region/replicache/push", { bodyLimit: maxRequestBytes }, async (request) => {
