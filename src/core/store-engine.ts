@@ -127,8 +127,13 @@ export class StoreEngine implements StoreInternals {
 
   /** A mutation whose values break their collections' schemas is rejected, not the push that carries it. */
   private async stampMutations(mutations: ReplicacheMutation[]): Promise<void> {
+    // Most pushes write schemaless collections only: find that out once per collection, not once per mutation.
+    const typed = new Set<string>();
+    const written = new Set(mutations.flatMap((m) => m.ops.filter((op) => op.op === "put").map((op) => op.collection)));
+    for (const collection of written) if ((await this.schemas.versions(collection)).length > 0) typed.add(collection);
+    if (typed.size === 0) return;
     for (const mutation of mutations) {
-      if (mutation.rejected !== undefined) continue;
+      if (mutation.rejected !== undefined || !mutation.ops.some((op) => op.op === "put" && typed.has(op.collection))) continue;
       try {
         await this.schemas.stamp(mutation.ops, (index) => `/args/ops/${index}/value`);
       } catch (error) {

@@ -94,6 +94,24 @@ describe("Replicache endpoints over HTTP", () => {
     assert.deepEqual(pulled.body.patch, [{ op: "clear" }, { op: "put", key: "todos/1", value: 1 }]);
   });
 
+  it("rejects a mutation whose value breaks its collection's schema, and stamps the ones that fit", async () => {
+    await h.store.registerSchema("typed", { type: "object", properties: { n: { type: "number" } }, required: ["n"] });
+    const answer = await post<{ mutations: Array<{ result: string; reason?: string }> }>(
+      PUSH,
+      push("g3", [
+        { clientID: "s1", id: 1, name: "put", args: { key: "typed/bad", value: 5 } },
+        { clientID: "s1", id: 2, name: "put", args: { key: "typed/good", value: { n: 1 } } },
+        { clientID: "s1", id: 3, name: "put", args: { key: "untyped/any", value: 5 } },
+      ]),
+    );
+    assert.deepEqual(
+      answer.body.mutations.map((m) => m.result),
+      ["rejected", "applied", "applied"],
+    );
+    assert.match(answer.body.mutations[0]?.reason ?? "", /breaks version 1 of the collection's schema/);
+    assert.deepEqual(await h.store.get("space", "typed", "good"), { key: "good", version: (await head()) - 1, schema: 1, value: { n: 1 } });
+  });
+
   it("stops at a mutation from the future, keeping what came before it", async () => {
     const answer = await post<{ error: { code: string; message: string } }>(
       PUSH,

@@ -25,13 +25,10 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       if (floor !== existing.floor) sql.setFloor.run(floor, existing.id);
       return { status: "compacted", region: command.region, floor, purged };
     }
-    case "replicachePush": {
-      let id = existing?.id;
-      return applyPush(sql, command, now, () => {
-        id ??= createRegion(sql, command.region, now);
-        return id;
-      });
-    }
+    case "replicachePush":
+      return applyPush(sql, command, now, () =>
+        existing ? { id: existing.id, version: existing.version } : { id: createRegion(sql, command.region, now), version: 0 },
+      );
     case "txn": {
       const current: Array<RowState | undefined> = command.ops.map((op) => {
         // An unconditional put succeeds whatever the row holds: no need to read it.

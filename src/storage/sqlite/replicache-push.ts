@@ -1,6 +1,8 @@
 /**
  * A Replicache push inside the batch's IMMEDIATE transaction: each mutation takes its
  * own version, and the clients' last mutation ids are stored in the same transaction.
+ * The transaction holds the database's only write lock, so the versions are counted
+ * here from the head and the counter is written once, not once per mutation.
  */
 import { checkConditions, type RowState } from "../../model/conditions.js";
 import { needsRowStates, resolveMutationOps } from "../../model/replicache.js";
@@ -11,13 +13,15 @@ import type { Statements } from "./statements.js";
 
 type PushCommand = Extract<WriteCommand, { kind: "replicachePush" }>;
 
-export function applyPush(sql: Statements, command: PushCommand, now: number, regionId: () => number): WriteOutcome {
+export function applyPush(sql: Statements, command: PushCommand, now: number, region: () => { id: number; version: number }): WriteOutcome {
   const run = new PushRun(command, (clientID) => {
     const row = sql.replicacheClient.get(command.region, clientID);
     return row && { clientGroupID: row.client_group_id, lastMutationID: row.last_mutation_id };
   });
+  let counter: { id: number; version: number } | undefined;
   for (const mutation of run.mutations()) {
-    const id = regionId();
+    counter ??= region();
+    const id = counter.id;
     let ops: WriteOp[] = [];
     let rejected = mutation.rejected;
     if (rejected === undefined) {
@@ -27,14 +31,14 @@ export function applyPush(sql: Statements, command: PushCommand, now: number, re
       if ("ops" in resolved) ops = resolved.ops;
       else rejected = resolved.rejected;
     }
-    const bumped = sql.bump.get(id);
-    if (!bumped) throw new Error(`region ${command.region} vanished during a push`);
+    const version = ++counter.version;
     for (const op of ops) {
-      if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, bumped.version, 0, op.valueJson, now, op.schemaVersion ?? null);
-      else sql.upsertRow.run(id, op.collection, op.key, bumped.version, 1, null, now, null);
+      if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null);
+      else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null);
     }
-    run.applied(mutation, bumped.version, rejected);
+    run.applied(mutation, version, rejected);
   }
+  if (counter) sql.setVersion.run(counter.version, counter.id);
   for (const client of run.clientRows()) {
     sql.replicacheClientPut.run(command.region, client.clientID, command.clientGroupID, client.lastMutationID, client.version, now);
   }

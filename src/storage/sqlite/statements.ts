@@ -35,6 +35,8 @@ export function statements(db: Database.Database) {
     ),
     bump: prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
     setFloor: prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
+    /** Moves the counter to a head counted under the write lock (a push's last version). */
+    setVersion: prepare<[number, number]>("UPDATE regions SET version = ? WHERE id = ?"),
     rowState: prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
       "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
     ),
