@@ -165,6 +165,21 @@ describe("Replicache endpoints over HTTP", () => {
     assert.equal(since.body.cookie.order, 12);
   });
 
+  it("resets a cookie of another epoch or above the head, and its order still moves forward", async () => {
+    type Pulled = { cookie: { order: number; version: number; epoch: string }; patch: Array<{ op: string }> };
+    const current = await post<Pulled>(PULL, pull("g1"));
+    const { version, epoch } = current.body.cookie;
+    const ahead = await post<Pulled>(PULL, pull("g1", { order: 900, version: version + 50, epoch }));
+    assert.equal(ahead.body.patch[0]?.op, "clear");
+    assert.deepEqual(ahead.body.cookie, { order: 901, version, epoch }, "a restored server: the version went back, the order did not");
+    const foreign = await post<Pulled>(PULL, pull("g1", { order: 3, version: 1, epoch: "another-epoch" }));
+    assert.equal(foreign.body.patch[0]?.op, "clear");
+    assert.deepEqual(foreign.body.cookie, { order: 3 + version - 1, version, epoch });
+    const incremental = await post<Pulled>(PULL, pull("g1", { order: 40, version: version - 1, epoch }));
+    assert.notEqual(incremental.body.patch[0]?.op, "clear");
+    assert.deepEqual(incremental.body.cookie, { order: 41, version, epoch });
+  });
+
   it("answers an unchanged cookie with the same cookie and an empty patch", async () => {
     const first = await post<{ cookie: unknown }>(PULL, pull("g1"));
     const second = await post<{ cookie: unknown; patch: unknown[]; lastMutationIDChanges: object }>(PULL, pull("g1", first.body.cookie));
