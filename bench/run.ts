@@ -15,9 +15,11 @@ import { feedSuite } from "./suite-feed.js";
 import { groupCommitSuite } from "./suite-group-commit.js";
 import { httpSuite } from "./suite-http.js";
 import { inProcessSuite } from "./suite-in-process.js";
+import { replicacheSuite } from "./suite-replicache.js";
 import { schemasSuite } from "./suite-schemas.js";
 
-type Suite = { figures: (settings: Settings) => Promise<Figure[]> } | { script: string };
+/** `namedOnly`: measured only when named with --only. */
+type Suite = { figures: (settings: Settings) => Promise<Figure[]>; namedOnly?: true } | { script: string };
 
 /** The default suites measure verso against a baseline in one table; the scripts print their own. */
 const SUITES: Record<string, Suite> = {
@@ -26,6 +28,7 @@ const SUITES: Record<string, Suite> = {
   http: { figures: httpSuite },
   feed: { figures: feedSuite },
   schemas: { figures: schemasSuite },
+  replicache: { figures: replicacheSuite, namedOnly: true },
   postgres: { script: "postgres.ts" },
   restate: { script: "restate.ts" },
   bootstrap: { script: "bootstrap.ts" },
@@ -44,7 +47,10 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const defaults = Object.keys(SUITES).filter((name) => SUITES[name] && "figures" in SUITES[name]);
+const defaults = Object.keys(SUITES).filter((name) => {
+  const suite = SUITES[name];
+  return suite !== undefined && "figures" in suite && !suite.namedOnly;
+});
 const chosen = values.only ? values.only.split(",").map((s) => s.trim()) : defaults;
 const unknown = chosen.filter((name) => !(name in SUITES));
 if (unknown.length > 0) {

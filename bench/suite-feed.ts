@@ -24,7 +24,7 @@ const FEED_REGION = "feed-1";
  * Writes `count` rows straight into verso's schema, one version each, as that many puts
  * would have left them (much faster than making the puts).
  */
-function populate(raw: RawSqlite, count: number): void {
+export function populate(raw: RawSqlite, count: number, region = FEED_REGION): void {
   const insert = raw.db.prepare<[number, string, string, number, string, number]>(
     "INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
   );
@@ -32,8 +32,8 @@ function populate(raw: RawSqlite, count: number): void {
     const now = Date.now();
     raw.db
       .prepare("INSERT INTO regions (name, epoch, version, floor, created_at) VALUES (?, ?, ?, 0, ?)")
-      .run(FEED_REGION, newEpoch(), count, now);
-    const id = raw.regionId(FEED_REGION);
+      .run(region, newEpoch(), count, now);
+    const id = raw.regionId(region);
     for (let v = 1; v <= count; v++) {
       const collection = v % 3 === 0 ? "gateways" : "deployments";
       insert.run(id, collection, `item-${v}`, v, JSON.stringify({ ...VALUE, replicas: v % 7, revision: v }), now);

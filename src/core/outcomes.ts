@@ -6,11 +6,13 @@
 
 import type { TxnForm, WriteCommand } from "../model/write-command.js";
 import type { CurrentRaw, RawFailure, WriteOutcome } from "../model/write-outcome.js";
-import { IdempotencyKeyReusedError, InternalError, NotFoundError, VersionMismatchError } from "../protocol/errors.js";
+import { BadRequestError, IdempotencyKeyReusedError, InternalError, NotFoundError, VersionMismatchError } from "../protocol/errors.js";
+import type { ReplicachePushResult } from "../protocol/replicache.js";
 import type { CompactResult, CurrentRow, DeleteResult, NextVersionResult, PutResult, TxnFailure, TxnResult } from "../protocol/types.js";
 import type { CompactCommand, DeleteCommand, MultiOpCommand, NextVersionCommand, PutCommand, TxnCommand } from "./commands.js";
+import type { ReplicachePushCommand } from "./replicache-push.js";
 
-export type WriteResponse = NextVersionResult | PutResult | DeleteResult | TxnResult | CompactResult;
+export type WriteResponse = NextVersionResult | PutResult | DeleteResult | TxnResult | CompactResult | ReplicachePushResult;
 
 /** Turns a command's outcome into its result; throws the contract's error for a refused one. */
 export type Interpreter<C extends WriteCommand, R> = (command: C, outcome: WriteOutcome) => R;
@@ -42,9 +44,30 @@ export function compactResult(command: CompactCommand, outcome: WriteOutcome): C
   return { floor: outcome.floor, purged: outcome.purged };
 }
 
+/**
+ * A push that met a gap in a client's mutation ids, or a client of another group, is
+ * refused (what it applied before stays applied; Replicache pushes again). A client
+ * without state is not an error of the request: Replicache is told in the body.
+ */
+export function pushResult(command: ReplicachePushCommand, outcome: WriteOutcome): ReplicachePushResult {
+  if (outcome.status !== "pushed") throw refusal(command, outcome);
+  const { stopped } = outcome;
+  const applied = outcome.mutations.filter((m) => m.result !== "skipped").length;
+  if (stopped?.reason === "future") {
+    throw new BadRequestError(
+      `mutation ${stopped.id} of client ${stopped.clientID} is from the future: its last processed mutation is ${stopped.lastMutationID} (${applied} mutation(s) before it were processed)`,
+    );
+  }
+  if (stopped?.reason === "other_group") {
+    throw new BadRequestError(`client ${stopped.clientID} belongs to another client group than ${command.clientGroupID}`);
+  }
+  return { ...(stopped && { error: "ClientStateNotFound" }), mutations: outcome.mutations };
+}
+
 /** Any command, for callers that handle every kind alike (the HTTP routes). */
 export function interpret(command: WriteCommand, outcome: WriteOutcome): WriteResponse {
   if (command.kind === "nextVersion") return nextVersionResult(command, outcome);
+  if (command.kind === "replicachePush") return pushResult(command, outcome);
   if (command.kind === "compact") return compactResult(command, outcome);
   if (phrasedAs(command, "put")) return putResult(command, outcome);
   if (phrasedAs(command, "delete")) return deleteResult(command, outcome);

@@ -6,7 +6,7 @@
 
 import { HeadNotifier } from "../model/head-notifier.js";
 import type { RawPage, RawPageOp, StoredRow } from "../model/raw-page.js";
-import type { WriteCommand } from "../model/write-command.js";
+import type { ReplicacheMutation, WriteCommand } from "../model/write-command.js";
 import { BadRequestError, ConsistencyTimeoutError, InternalError, NotFoundError, VersoError } from "../protocol/errors.js";
 import type { SchemaSelection } from "../protocol/schemas.js";
 import { DEFAULT_CONSISTENCY_TIMEOUT_MS, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WAIT_MS } from "../protocol/types.js";
@@ -110,6 +110,7 @@ export class StoreEngine implements StoreInternals {
     // Commands reach the group committer in the order they were issued, also when one of
     // them waits for its collection's schema versions to load.
     const admitted = this.admission.then(() => {
+      if (command.kind === "replicachePush") return this.stampMutations(command.mutations);
       if (command.kind !== "txn") return;
       const pointer = command.form === "txn" ? (index: number) => `/ops/${index}/value` : () => "";
       return this.schemas.stamp(command.ops, pointer);
@@ -121,6 +122,25 @@ export class StoreEngine implements StoreInternals {
       return { replayed, refused: false, response: interpreter(command, outcome) };
     } catch (refusal) {
       return { replayed, refused: true, refusal };
+    }
+  }
+
+  /** A mutation whose values break their collections' schemas is rejected, not the push that carries it. */
+  private async stampMutations(mutations: ReplicacheMutation[]): Promise<void> {
+    // Most pushes write schemaless collections only: find that out once per collection, not once per mutation.
+    const typed = new Set<string>();
+    const written = new Set(mutations.flatMap((m) => m.ops.filter((op) => op.op === "put").map((op) => op.collection)));
+    for (const collection of written) if ((await this.schemas.versions(collection)).length > 0) typed.add(collection);
+    if (typed.size === 0) return;
+    for (const mutation of mutations) {
+      if (mutation.rejected !== undefined || !mutation.ops.some((op) => op.op === "put" && typed.has(op.collection))) continue;
+      try {
+        await this.schemas.stamp(mutation.ops, (index) => `/args/ops/${index}/value`);
+      } catch (error) {
+        if (!(error instanceof VersoError)) throw error;
+        mutation.rejected = error.message;
+        mutation.ops = [];
+      }
     }
   }
 

@@ -26,6 +26,8 @@ const REGION_ROUTE = "/v1/regions/:region";
 const SCHEMAS_ROUTE = "/v1/schemas";
 /** An agent's status report: the agents that send it hold read tokens, and it changes no data. */
 const AGENT_REPORT_ROUTE = "/v1/regions/:region/agents/:id";
+/** Replicache posts its pulls: a read, whatever the method. */
+const REPLICACHE_PULL_ROUTE = "/v1/regions/:region/replicache/pull";
 
 /**
  * `route` is the matched route pattern (undefined when nothing matched, i.e. a 404);
@@ -43,6 +45,7 @@ export function classify(method: string, route: string | undefined, region: stri
   // These answer every caller with what its token may read (metrics: the series of its regions).
   if ((route === "/v1/regions" || route === "/v1/agents" || route === "/metrics") && isRead(method)) return { kind: "authenticated" };
   if (route === AGENT_REPORT_ROUTE && method === "PUT" && region !== undefined) return { kind: "region", region, mode: "read" };
+  if (route === REPLICACHE_PULL_ROUTE && method === "POST" && region !== undefined) return { kind: "region", region, mode: "read" };
   if ((route === REGION_ROUTE || route.startsWith(`${REGION_ROUTE}/`)) && region !== undefined) {
     return { kind: "region", region, mode: isRead(method) ? "read" : "write" };
   }

@@ -23,6 +23,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { regionRoutes } from "./routes/regions.js";
+import { replicacheRoutes } from "./routes/replicache.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -193,6 +194,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   schemaRoutes(app, context);
   watchRoutes(app, context);
   agentRoutes(app, context);
+  replicacheRoutes(app, context);
   metricsRoutes(app, context);
   openApiRoutes(app, openapi);
   uiRoutes(app);

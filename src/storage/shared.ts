@@ -52,8 +52,16 @@ export function emptyRegion(name: string): Region {
 export function committedHeads(results: ReadonlyArray<WriteResult | Error | undefined>): Map<string, number> {
   const heads = new Map<string, number>();
   for (const result of results) {
-    if (!result || result instanceof Error || result.replayed || result.outcome.status !== "committed") continue;
-    const { region, version } = result.outcome;
+    if (!result || result instanceof Error || result.replayed) continue;
+    const { outcome } = result;
+    const moved =
+      outcome.status === "committed"
+        ? outcome
+        : outcome.status === "pushed" && outcome.head > 0
+          ? { ...outcome, version: outcome.head }
+          : undefined;
+    if (!moved) continue;
+    const { region, version } = moved;
     heads.set(region, Math.max(version, heads.get(region) ?? 0));
   }
   return heads;

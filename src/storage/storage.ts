@@ -35,6 +35,16 @@ export interface Storage {
   rows(region: string, collection: string, after: string | null, limit: number): Promise<StoredRow[]>;
   /** One page of the change feed, read from one snapshot. */
   changes(query: ChangesQuery): Promise<RawPage>;
+  /**
+   * The clients of a Replicache client group whose last mutation id was set at a region
+   * version in (after, upTo], with that id.
+   */
+  replicacheClients(
+    region: string,
+    clientGroupID: string,
+    after: number,
+    upTo: number,
+  ): Promise<Array<{ clientID: string; lastMutationID: number }>>;
   /** Per region, the highest version whose tombstones were all written before `before` (ms epoch). */
   tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>>;
   /** Deletes idempotency records created before `before` (ms epoch); returns how many. */

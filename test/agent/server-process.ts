@@ -6,12 +6,15 @@ export { freePort } from "../support/free-port.js";
 
 const RUNNER = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
 
-export async function startServerProcess(db: string, port: number) {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", RUNNER, "serve", "--db", db, "--port", String(port), "--synchronous", "normal"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+export function startServerProcess(db: string, port: number) {
+  return startServeProcess(["--db", db, "--synchronous", "normal"], port);
+}
+
+/** `verso serve` with the given storage flags (`--db …` or `--postgres … --pg-schema …`). */
+export async function startServeProcess(storage: readonly string[], port: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", RUNNER, "serve", ...storage, "--port", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let text = "";

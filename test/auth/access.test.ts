@@ -18,6 +18,11 @@ describe("classify", () => {
     });
     assert.deepEqual(classify("POST", "/v1/regions/:region", "r1"), { kind: "region", region: "r1", mode: "write" });
   });
+  it("counts a Replicache pull as a read although it is a POST, and a push as a write", () => {
+    assert.deepEqual(classify("POST", "/v1/regions/:region/replicache/pull", "r1"), { kind: "region", region: "r1", mode: "read" });
+    assert.deepEqual(classify("POST", "/v1/regions/:region/replicache/push", "r1"), { kind: "region", region: "r1", mode: "write" });
+    assert.deepEqual(classify("GET", "/v1/regions/:region/replicache/poke", "r1"), { kind: "region", region: "r1", mode: "read" });
+  });
   it("keeps /healthz open, token management and unknown routes admin-only", () => {
     assert.deepEqual(classify("GET", "/healthz", undefined), { kind: "open" });
     assert.deepEqual(classify("GET", "/v1/tokens", undefined), { kind: "admin" });

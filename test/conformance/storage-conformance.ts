@@ -7,6 +7,7 @@
 import { describe } from "node:test";
 import type { Storage } from "../../src/storage/storage.js";
 import { describeFeed } from "./storage-feed.js";
+import { describeReplicacheStorage } from "./storage-replicache.js";
 import { describeSchemas } from "./storage-schemas.js";
 import { describeUpkeep } from "./storage-upkeep.js";
 import { describeWrites } from "./storage-writes.js";
@@ -25,5 +26,6 @@ export function describeStorageConformance(
     describeUpkeep(open);
     describeStore(open);
     describeSchemas(open);
+    describeReplicacheStorage(open);
   });
 }

@@ -24,6 +24,7 @@ function batchSpy(storage: Storage, sizes: number[]): Storage {
     row: (region, collection, key) => storage.row(region, collection, key),
     rows: (region, collection, after, limit) => storage.rows(region, collection, after, limit),
     changes: (query) => storage.changes(query),
+    replicacheClients: (region, group, after, upTo) => storage.replicacheClients(region, group, after, upTo),
     tombstoneHorizons: (before) => storage.tombstoneHorizons(before),
     sweepIdempotency: (before) => storage.sweepIdempotency(before),
     onCommit: (listener) => storage.onCommit(listener),

@@ -76,7 +76,7 @@ describe("SQLite schema upgrades", () => {
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
     assert.deepEqual(
       tables.map((t) => t.name),
-      ["agents", "idempotency", "regions", "rows", "schemas", "tokens"],
+      ["agents", "idempotency", "regions", "replicache_clients", "rows", "schemas", "tokens"],
     );
     db.close();
   });

@@ -7,10 +7,12 @@
  */
 import type pg from "pg";
 import { compactionFloor } from "../../model/compaction.js";
-import { checkConditions, type RowState } from "../../model/conditions.js";
+import { checkConditions } from "../../model/conditions.js";
 import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch, type RegionRow, toRegion } from "../shared.js";
+import { applyPush } from "./replicache-push.js";
+import { bumpAndWrite, lockRegion, rowStates } from "./row-writes.js";
 import type { Statements } from "./statements.js";
 
 export async function applyCommand(client: pg.ClientBase, sql: Statements, command: WriteCommand, now: number): Promise<WriteOutcome> {
@@ -25,6 +27,8 @@ export async function applyCommand(client: pg.ClientBase, sql: Statements, comma
       if (floor !== region.floor) await client.query(sql.setFloor, [region.id, floor]);
       return { status: "compacted", region: command.region, floor, purged };
     }
+    case "replicachePush":
+      return applyPush(client, sql, command, now);
     case "txn": {
       if (mayFail(command.ops)) {
         const failures = await checkUnderLock(client, sql, command.region, command.ops, now);
@@ -66,35 +70,4 @@ async function checkUnderLock(client: pg.ClientBase, sql: Statements, name: stri
     const created = await client.query<RegionRow>(sql.createRegion, [name, newEpoch(), now]);
     if (created.rows.length > 0) return absent;
   }
-}
-
-async function lockRegion(client: pg.ClientBase, sql: Statements, name: string): Promise<RegionRow | undefined> {
-  return (await client.query<RegionRow>(sql.lockRegion, [name])).rows[0];
-}
-
-async function rowStates(client: pg.ClientBase, sql: Statements, regionId: number, ops: readonly WriteOp[]) {
-  const { rows } = await client.query<{ i: number; version: number; deleted: boolean; value: string | null }>(sql.rowStates, [
-    regionId,
-    ops.map((op) => op.collection),
-    ops.map((op) => op.key),
-  ]);
-  const states: Array<RowState | undefined> = ops.map(() => undefined);
-  for (const row of rows) states[row.i - 1] = { version: row.version, deleted: row.deleted, valueJson: row.value };
-  return states;
-}
-
-async function bumpAndWrite(client: pg.ClientBase, sql: Statements, region: string, ops: readonly WriteOp[], now: number): Promise<number> {
-  const { rows } = await client.query<{ version: number }>(sql.bumpAndWrite, [
-    region,
-    newEpoch(),
-    now,
-    ops.map((op) => op.collection),
-    ops.map((op) => op.key),
-    ops.map((op) => op.op === "delete"),
-    ops.map((op) => (op.op === "put" ? op.valueJson : null)),
-    ops.map((op) => (op.op === "put" ? (op.schemaVersion ?? null) : null)),
-  ]);
-  const version = rows[0]?.version;
-  if (version === undefined) throw new Error(`region ${region} took no version`);
-  return version;
 }

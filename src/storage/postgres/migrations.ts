@@ -100,6 +100,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX agents_by_id ON ${s}.agents (id);
     `,
   },
+  {
+    version: 5,
+    description: "Replicache clients: each client's group and last mutation id, and the region version that last changed it",
+    sql: (s) => `
+      CREATE TABLE ${s}.replicache_clients (
+        region text COLLATE "C" NOT NULL,
+        client_id text COLLATE "C" NOT NULL,
+        client_group_id text COLLATE "C" NOT NULL,
+        last_mutation_id bigint NOT NULL,
+        version bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (region, client_id)
+      );
+      CREATE INDEX replicache_clients_by_group ON ${s}.replicache_clients (region, client_group_id, version);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -175,6 +175,16 @@ export class PostgresStorage implements Storage {
     return readPage(this.pool, this.sql, query);
   }
 
+  async replicacheClients(region: string, clientGroupID: string, after: number, upTo: number) {
+    const { rows } = await this.pool.query<{ client_id: string; last_mutation_id: number }>(this.sql.replicacheChanges, [
+      region,
+      clientGroupID,
+      after,
+      upTo,
+    ]);
+    return rows.map((row) => ({ clientID: row.client_id, lastMutationID: row.last_mutation_id }));
+  }
+
   async tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>> {
     const { rows } = await this.pool.query<{ name: string; version: number }>(this.sql.tombstoneHorizons, [before]);
     return rows.map((row) => ({ region: row.name, version: row.version }));

@@ -86,6 +86,19 @@ export function statements(schema: string) {
     /** Keeps the first revocation time; no row back means no such token. */
     revokeToken: `UPDATE ${s}.tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING ${TOKEN_COLUMNS}`,
     tokenByHash: `SELECT ${TOKEN_COLUMNS} FROM ${s}.tokens WHERE hash = $1`,
+    /** Replicache clients of a push, by id ($2: ids). */
+    replicacheClients: `SELECT client_id, client_group_id, last_mutation_id FROM ${s}.replicache_clients
+      WHERE region = $1 AND client_id = ANY($2::text[])`,
+    /** $1 region, $2 group, $3 now, $4..$6 client ids, last mutation ids, the versions that set them. */
+    replicacheClientsPut: `INSERT INTO ${s}.replicache_clients (region, client_id, client_group_id, last_mutation_id, version, updated_at)
+      SELECT $1, c.client_id, $2, c.last_mutation_id, c.version, $3
+      FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS c (client_id, last_mutation_id, version)
+      ON CONFLICT (region, client_id) DO UPDATE SET
+        client_group_id = excluded.client_group_id, last_mutation_id = excluded.last_mutation_id,
+        version = excluded.version, updated_at = excluded.updated_at`,
+    /** The clients of a group whose last mutation id changed in versions ($3, $4]. */
+    replicacheChanges: `SELECT client_id, last_mutation_id FROM ${s}.replicache_clients
+      WHERE region = $1 AND client_group_id = $2 AND version > $3 AND version <= $4 ORDER BY client_id`,
     /** Commit notifications are queued inside the write transaction and sent by its commit. */
     notify: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
   };

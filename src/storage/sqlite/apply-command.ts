@@ -8,6 +8,7 @@ import { checkConditions, type RowState } from "../../model/conditions.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch, toRegion } from "../shared.js";
+import { applyPush } from "./replicache-push.js";
 import type { Statements } from "./statements.js";
 
 export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
@@ -24,6 +25,10 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       if (floor !== existing.floor) sql.setFloor.run(floor, existing.id);
       return { status: "compacted", region: command.region, floor, purged };
     }
+    case "replicachePush":
+      return applyPush(sql, command, now, () =>
+        existing ? { id: existing.id, version: existing.version } : { id: createRegion(sql, command.region, now), version: 0 },
+      );
     case "txn": {
       const current: Array<RowState | undefined> = command.ops.map((op) => {
         // An unconditional put succeeds whatever the row holds: no need to read it.

@@ -102,6 +102,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "Replicache clients: each client's group and last mutation id, and the region version that last changed it",
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE replicache_clients (
+          region TEXT NOT NULL,
+          client_id TEXT NOT NULL,
+          client_group_id TEXT NOT NULL,
+          last_mutation_id INTEGER NOT NULL,
+          version INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (region, client_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX replicache_clients_by_group ON replicache_clients (region, client_group_id, version);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

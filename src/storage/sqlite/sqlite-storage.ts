@@ -100,6 +100,12 @@ export class SqliteStorage implements Storage {
     return this.readPage(query);
   }
 
+  async replicacheClients(region: string, clientGroupID: string, after: number, upTo: number) {
+    return this.sql.replicacheChanges
+      .all(region, clientGroupID, after, upTo)
+      .map((row) => ({ clientID: row.client_id, lastMutationID: row.last_mutation_id }));
+  }
+
   async tombstoneHorizons(before: number): Promise<Array<{ region: string; version: number }>> {
     return this.sql.tombstoneHorizons.all(before).map((row) => ({ region: row.name, version: row.version }));
   }

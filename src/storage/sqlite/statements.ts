@@ -35,6 +35,8 @@ export function statements(db: Database.Database) {
     ),
     bump: prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
     setFloor: prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
+    /** Moves the counter to a head counted under the write lock (a push's last version). */
+    setVersion: prepare<[number, number]>("UPDATE regions SET version = ? WHERE id = ?"),
     rowState: prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
       "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
     ),
@@ -76,6 +78,21 @@ export function statements(db: Database.Database) {
       "INSERT INTO idempotency (key, fingerprint, outcome, created_at) VALUES (?, ?, ?, ?)",
     ),
     sweep: prepare<[number]>("DELETE FROM idempotency WHERE created_at < ?"),
+    replicacheClient: prepare<[string, string], { client_group_id: string; last_mutation_id: number }>(
+      "SELECT client_group_id, last_mutation_id FROM replicache_clients WHERE region = ? AND client_id = ?",
+    ),
+    /** $1 region, $2 client, $3 group, $4 last mutation id, $5 the version that set it, $6 now. */
+    replicacheClientPut: prepare<[string, string, string, number, number, number]>(
+      `INSERT INTO replicache_clients (region, client_id, client_group_id, last_mutation_id, version, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (region, client_id) DO UPDATE SET
+         client_group_id = excluded.client_group_id, last_mutation_id = excluded.last_mutation_id,
+         version = excluded.version, updated_at = excluded.updated_at`,
+    ),
+    /** The clients of a group whose last mutation id changed in versions (after, upTo]. */
+    replicacheChanges: prepare<[string, string, number, number], { client_id: string; last_mutation_id: number }>(
+      `SELECT client_id, last_mutation_id FROM replicache_clients
+       WHERE region = ? AND client_group_id = ? AND version > ? AND version <= ? ORDER BY client_id`,
+    ),
   };
 }
 
