@@ -23,6 +23,7 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { regionRoutes } from "./routes/regions.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
+import { shapeRoutes } from "./routes/shape.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { watchRoutes } from "./routes/watch.js";
@@ -180,6 +181,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   rowRoutes(app, context);
   transactionRoutes(app, context);
   changesRoutes(app, context);
+  shapeRoutes(app, context);
   tokenRoutes(app, context);
   schemaRoutes(app, context);
   watchRoutes(app, context);
