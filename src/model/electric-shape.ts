@@ -6,7 +6,7 @@
  * A shape is one collection of one region. Its rows have two columns: `key` (the row's
  * key, the primary key) and `value` (the row's JSON). An offset `V_0` means "holds the
  * collection as of version V"; a handle names the region's epoch and the head at which
- * the reader's snapshot began (see possiblyHeld for why that head matters).
+ * the reader's snapshot began (see heldLife for why that head matters).
  */
 import { BadRequestError } from "../protocol/errors.js";
 import type { RawPage, RawPageOp, RowLife } from "./raw-page.js";
@@ -25,7 +25,7 @@ export interface ShapeHandle {
   tag: string;
 }
 
-export type ShapeOffset = { kind: "initial" } | { kind: "now" } | { kind: "at"; version: number };
+export type ShapeOffset = { kind: "initial" } | { kind: "now" } | { kind: "at"; version: number; exact: boolean };
 
 export interface ShapeRequest {
   table: string;
@@ -50,16 +50,18 @@ export function decodeHandle(text: string): ShapeHandle {
   return { snapshotHead: Number(match[1]), tag: match[2] ?? "", epoch: match[3] ?? "" };
 }
 
-export function formatOffset(version: number): string {
-  return `${version}_0`;
+/** `V_0`: the reader holds the collection exactly as of V; `V_1`: it is between the pages of a longer answer. */
+export function formatOffset(version: number, exact: boolean): string {
+  return `${version}_${exact ? 0 : 1}`;
 }
 
 export function parseOffset(text: string): ShapeOffset {
   if (text === "-1") return { kind: "initial" };
   if (text === "now") return { kind: "now" };
-  const match = /^(\d{1,15})_\d{1,15}$/.exec(text);
-  if (!match) throw new BadRequestError(`offset must be -1, now or an offset this server gave out (V_0), got ${JSON.stringify(text)}`);
-  return { kind: "at", version: Number(match[1]) };
+  const match = /^(\d{1,15})_([01])$/.exec(text);
+  if (!match)
+    throw new BadRequestError(`offset must be -1, now or an offset this server gave out (V_0 or V_1), got ${JSON.stringify(text)}`);
+  return { kind: "at", version: Number(match[1]), exact: match[2] === "0" };
 }
 
 /**
@@ -116,29 +118,40 @@ function parseColumns(text: string): string[] {
   return names;
 }
 
-/** Where a reader stands: it holds the collection as of `offset`, in a snapshot that began at `snapshotHead`. */
+/**
+ * Where a reader stands: its offset, the head at which its snapshot began, and whether
+ * it holds exactly the collection as of its offset (its last answer reached the head;
+ * offsets `V_0`). Between the pages of a longer answer (offsets `V_1`) it does not:
+ * a row written again after a page was read may still hold an older state there.
+ */
 export interface ReaderPosition {
   offset: number;
   snapshotHead: number;
+  exact: boolean;
 }
 
+/** Which life of a row changed after the offset the reader may hold: none, the row's current one, or an earlier one. */
+export type HeldLife = "none" | "current" | "earlier";
+
 /**
- * Whether the reader may hold the row changed at `version` (> offset), as far as the
+ * What the reader may hold of a row changed at `version` (> offset), as far as the
  * row's life tells.
- *
- * After its snapshot (offset ≥ snapshotHead) the reader holds exactly the rows live at
- * its offset: the current life if it began by then, or an earlier life if one reached
- * past the offset (priorEnd > offset; only a bound, so "may").
  *
  * During a paged snapshot (offset < snapshotHead) the reader holds rows sent by earlier
  * pages, each read at a head ≥ snapshotHead. A row it was sent and that changed since
  * changed after that read, so its version is above snapshotHead: a row at or below it
- * was never sent. Above it, the row may or may not have been sent.
+ * was never sent.
+ *
+ * Otherwise the reader may hold the current life if it began by the offset. It may hold
+ * an earlier life if the row had one: when the reader is exact, only one that reached
+ * past the offset (priorEnd > offset); between pages, any, since the tombstone that
+ * ended it may have been overwritten before a page covered its version.
  */
-export function possiblyHeld(version: number, life: RowLife, at: ReaderPosition): boolean {
-  if (at.offset < at.snapshotHead && version <= at.snapshotHead) return false;
-  if (life.created <= at.offset) return true;
-  return life.priorEnd !== undefined && life.priorEnd > at.offset;
+export function heldLife(version: number, life: RowLife, at: ReaderPosition): HeldLife {
+  if (at.offset < at.snapshotHead && version <= at.snapshotHead) return "none";
+  if (life.created <= at.offset) return "current";
+  if (life.priorEnd === undefined) return "none";
+  return !at.exact || life.priorEnd > at.offset ? "earlier" : "none";
 }
 
 export type ShapeOperation = "insert" | "update" | "delete";
@@ -171,12 +184,12 @@ export function shapeMessages(ops: readonly RawPageOp[], at: ReaderPosition | un
       else if (at !== undefined) messages.push({ operation: "delete", ...row });
       continue;
     }
-    const held = possiblyHeld(op.version, op.life, at);
+    const held = heldLife(op.version, op.life, at);
     if (op.op === "del") {
-      if (held) messages.push({ operation: "delete", ...row });
-    } else if (!held) {
+      if (held !== "none") messages.push({ operation: "delete", ...row });
+    } else if (held === "none") {
       messages.push({ operation: "insert", ...row, valueJson: op.valueJson });
-    } else if (op.life.created <= at.offset) {
+    } else if (held === "current") {
       messages.push({ operation: "update", ...row, valueJson: op.valueJson });
     } else {
       messages.push({ operation: "delete", ...row }, { operation: "insert", ...row, valueJson: op.valueJson });

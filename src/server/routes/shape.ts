@@ -44,7 +44,7 @@ export function shapeRoutes(app: FastifyInstance, { store, internals, stopping, 
     const read = (options: ChangesOptions) =>
       internals.changesRaw(region, { ...options, collection: shape.table, resumableReset: true, signal });
     const answer = await (shape.offset.kind === "at"
-      ? catchUp(shape, shape.offset.version, read)
+      ? catchUp(shape, shape.offset, read)
       : snapshot(shape, read, () => store.getVersion(region)));
     metrics.feedPages.inc({ transport: "shape" });
     metrics.feedOps.inc({ transport: "shape" }, answer.messages.length);
@@ -76,10 +76,10 @@ async function snapshot(shape: ShapeRequest, read: Read, head: () => Promise<{ e
  * the reader is not woken for nothing (no row of the collection lies in between, so its
  * copy is the same at the new offset).
  */
-async function catchUp(shape: ShapeRequest, offset: number, read: Read): Promise<Answer> {
+async function catchUp(shape: ShapeRequest, offset: { version: number; exact: boolean }, read: Read): Promise<Answer> {
   const sent = shape.handle as ShapeHandle;
   const deadline = Date.now() + LIVE_WAIT_MS;
-  let since = offset;
+  let since = offset.version;
   for (;;) {
     const waitMs = shape.live ? Math.max(0, deadline - Date.now()) : 0;
     const page = await read({
@@ -98,9 +98,10 @@ async function catchUp(shape: ShapeRequest, offset: number, read: Read): Promise
     const quiet = page.ops.length === 0 && !page.more;
     if (!quiet || waitMs === 0 || page.cursor === since) {
       const handle = { ...sent, epoch: page.epoch };
+      const at = { offset: since, snapshotHead: sent.snapshotHead, exact: offset.exact && since >= sent.snapshotHead };
       return {
         handle,
-        messages: shapeMessages(page.ops, { offset: since, snapshotHead: sent.snapshotHead }),
+        messages: shapeMessages(page.ops, at),
         cursor: page.cursor,
         upToDate: !page.more,
       };
@@ -112,7 +113,7 @@ async function catchUp(shape: ShapeRequest, offset: number, read: Read): Promise
 function send(reply: FastifyReply, answer: Answer, withValue: boolean): string {
   const headers: Record<string, string> = {
     [SHAPE_HANDLE_HEADER]: encodeHandle(answer.handle),
-    "electric-offset": formatOffset(answer.cursor),
+    "electric-offset": formatOffset(answer.cursor, answer.upToDate),
     "electric-schema": SHAPE_SCHEMA_JSON,
     "electric-cursor": nextCursor(),
     "cache-control": "no-store",
