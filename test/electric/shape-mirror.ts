@@ -35,11 +35,12 @@ export interface Served {
 
 export interface Backend {
   name: string;
-  serve: () => Promise<Served>;
+  /** With `adminToken`, the server requires tokens (and keeps scoped ones in the store). */
+  serve: (adminToken?: string) => Promise<Served>;
 }
 
-async function served(store: VersoStore, cleanup: () => Promise<void>): Promise<Served> {
-  const server = await startServer({ store, host: "127.0.0.1", port: 0, log: () => {} });
+async function served(store: VersoStore, cleanup: () => Promise<void>, adminToken?: string): Promise<Served> {
+  const server = await startServer({ store, host: "127.0.0.1", port: 0, log: () => {}, ...(adminToken !== undefined && { adminToken }) });
   return {
     store,
     server,
@@ -56,18 +57,18 @@ async function served(store: VersoStore, cleanup: () => Promise<void>): Promise<
 export const BACKENDS: Backend[] = [
   {
     name: "sqlite",
-    serve: async () => {
+    serve: async (adminToken) => {
       const dir = await mkdtemp(join(tmpdir(), "verso-electric-"));
       const store = await openStore({ path: join(dir, "verso.db"), maintenanceIntervalMs: 0 });
-      return served(store, async () => rmSync(dir, { recursive: true, force: true }));
+      return served(store, async () => rmSync(dir, { recursive: true, force: true }), adminToken);
     },
   },
   {
     name: "postgres",
-    serve: async () => {
+    serve: async (adminToken) => {
       const schema = randomSchema("verso_electric");
       const store = await openStore({ postgres: { connectionString: PG_URL, schema, poolSize: 4 }, maintenanceIntervalMs: 0 });
-      return served(store, () => dropSchema(schema));
+      return served(store, () => dropSchema(schema), adminToken);
     },
   },
 ];
@@ -169,6 +170,7 @@ export class Mirror {
         }
       };
       this.waiters.add(check);
+      check();
     });
   }
 

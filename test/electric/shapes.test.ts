@@ -237,3 +237,42 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("Electric shapes with scoped tokens", () => {
+  const ADMIN = "admin-secret-0123456789abcdef";
+  let served: Served;
+  const mirrors: Mirror[] = [];
+  before(async () => {
+    served = await (BACKENDS[0] as (typeof BACKENDS)[number]).serve(ADMIN);
+  });
+  after(async () => {
+    for (const mirror of mirrors) mirror.stop();
+    await served.close();
+  });
+
+  const readToken = async (regions: string[]): Promise<string> => {
+    const response = await fetch(`${served.server.url}/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ role: "read", regions }),
+    });
+    assert.equal(response.status, 201);
+    return ((await response.json()) as { token: string }).token;
+  };
+
+  it("a read token of the region follows the shape through the client's headers; another region's token is refused", async () => {
+    await served.store.put("r1", "c", "k", 1);
+    const token = await readToken(["r1"]);
+    const mirror = new Mirror(served.shapeUrl("r1"), "c", { headers: { Authorization: `Bearer ${token}` } });
+    mirrors.push(mirror);
+    await mirror.reaches(new Map<string, Json>([["k", 1]]));
+    await served.store.put("r1", "c", "k", 2);
+    await mirror.reaches(new Map<string, Json>([["k", 2]]));
+
+    const elsewhere = new Mirror(served.shapeUrl("r1"), "c", { headers: { Authorization: `Bearer ${await readToken(["r2"])}` } });
+    mirrors.push(elsewhere);
+    await assert.rejects(elsewhere.reaches(new Map()), (error: unknown) => error instanceof FetchError && error.status === 403);
+    const anonymous = await fetch(`${served.shapeUrl("r1")}?table=c&offset=-1`);
+    assert.equal(anonymous.status, 401);
+  });
+});
