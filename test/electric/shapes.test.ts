@@ -55,6 +55,15 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...hosts.duplicateInserts, ...routes.duplicateInserts], []);
     });
 
+    it("a shape of a region never written is empty and up to date, then follows the region's first writes", async () => {
+      const mirror = follow("fresh", "c");
+      await mirror.reaches(new Map());
+      await served.store.put("fresh", "c", "k", { first: true });
+      await mirror.reaches(new Map<string, Json>([["k", { first: true }]]));
+      assert.equal(mirror.refetches, 0);
+      assert.deepEqual(mirror.operations, [{ operation: "insert", key: "k" }]);
+    });
+
     it("pages a snapshot larger than a page, and the Shape class holds every row", async () => {
       const { store } = served;
       for (let batch = 0; batch < 5; batch++) {

@@ -109,7 +109,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE ${s}.rows ADD COLUMN prior_end_version bigint;
       UPDATE ${s}.rows SET created_version = version, prior_end_version = version;
       ALTER TABLE ${s}.rows ALTER COLUMN created_version SET NOT NULL;
-      CREATE INDEX rows_by_collection_version ON ${s}.rows (region_id, collection, version);
+      CREATE INDEX rows_by_collection_version ON ${s}.rows (region_id, collection, version, key);
     `,
   },
 ];

@@ -113,7 +113,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE rows ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE rows ADD COLUMN prior_end_version INTEGER;
         UPDATE rows SET created_version = version, prior_end_version = version;
-        CREATE INDEX rows_by_collection_version ON rows (region_id, collection, version);
+        CREATE INDEX rows_by_collection_version ON rows (region_id, collection, version, key);
       `);
     },
   },
