@@ -102,14 +102,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 5,
-    description: "rows record when their current life began and when the previous one ended; the feed of one collection is indexed",
+    description: "rows record when their current life began and when the previous one ended",
     // As SQLite's step 6: existing rows get their current version for both bounds.
     sql: (s) => `
       ALTER TABLE ${s}.rows ADD COLUMN created_version bigint;
       ALTER TABLE ${s}.rows ADD COLUMN prior_end_version bigint;
       UPDATE ${s}.rows SET created_version = version, prior_end_version = version;
       ALTER TABLE ${s}.rows ALTER COLUMN created_version SET NOT NULL;
-      CREATE INDEX rows_by_collection_version ON ${s}.rows (region_id, collection, version, key);
     `,
   },
 ];

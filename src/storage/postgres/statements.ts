@@ -72,15 +72,20 @@ export function statements(schema: string) {
       ORDER BY version, collection, key`,
     liveUpTo: `SELECT ${FEED_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND version > $2 AND version <= $3 AND NOT deleted
       ORDER BY version, collection, key`,
-    /** The feed of one collection (a shape): the same four reads, with each row's life. */
+    /**
+     * The feed of one collection (a shape): the same four reads, with each row's life.
+     * They walk the region's feed index (rows_by_version) and skip other collections:
+     * an index of its own would cost every write another entry for reads that cost at
+     * most what the region's feed costs.
+     */
     collectionChangesAfter: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3
-      ORDER BY version, key LIMIT $4`,
+      ORDER BY version, collection, key LIMIT $4`,
     collectionLiveAfter: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND NOT deleted
-      ORDER BY version, key LIMIT $4`,
+      ORDER BY version, collection, key LIMIT $4`,
     collectionChangesUpTo: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND version <= $4
-      ORDER BY version, key`,
+      ORDER BY version, collection, key`,
     collectionLiveUpTo: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND version <= $4
-      AND NOT deleted ORDER BY version, key`,
+      AND NOT deleted ORDER BY version, collection, key`,
     tombstoneHorizons: `SELECT g.name, max(r.version) AS version FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
       WHERE r.deleted AND r.updated_at < $1 GROUP BY g.name`,
     /**

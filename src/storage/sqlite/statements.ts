@@ -78,22 +78,28 @@ export function statements(db: Database.Database) {
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
     ),
-    /** The feed of one collection (a shape): the same four reads, with each row's life. */
+    /**
+     * The feed of one collection (a shape): the same four reads, with each row's life.
+     * They walk the region's feed index (rows_by_version) and skip other collections:
+     * an index of its own would cost every write another entry for reads that cost at
+     * most what the region's feed costs. `+collection` keeps SQLite from treating the
+     * collection as a constant term of the ORDER BY, which would cost a sort per page.
+     */
     collectionChangesAfter: prepare<[number, string, number, number], FeedRow>(
       `SELECT ${SHAPE_COLUMNS} FROM rows
-       WHERE region_id = ? AND collection = ? AND version > ? ORDER BY version, key LIMIT ?`,
+       WHERE region_id = ? AND +collection = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
     ),
     collectionLiveAfter: prepare<[number, string, number, number], FeedRow>(
       `SELECT ${SHAPE_COLUMNS} FROM rows
-       WHERE region_id = ? AND collection = ? AND version > ? AND deleted = 0 ORDER BY version, key LIMIT ?`,
+       WHERE region_id = ? AND +collection = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
     ),
     collectionChangesUpTo: prepare<[number, string, number, number], FeedRow>(
       `SELECT ${SHAPE_COLUMNS} FROM rows
-       WHERE region_id = ? AND collection = ? AND version > ? AND version <= ? ORDER BY version, key`,
+       WHERE region_id = ? AND +collection = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
     ),
     collectionLiveUpTo: prepare<[number, string, number, number], FeedRow>(
       `SELECT ${SHAPE_COLUMNS} FROM rows
-       WHERE region_id = ? AND collection = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, key`,
+       WHERE region_id = ? AND +collection = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
     ),
     purge: prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
     tombstoneHorizons: prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
