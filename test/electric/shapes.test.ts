@@ -221,6 +221,36 @@ for (const backend of BACKENDS) {
       assert.ok(failed instanceof FetchError && failed.status === 400, String(failed));
     });
 
+    it("serves columns=key without values and refuses what it does not serve, naming it", async () => {
+      await served.store.put("params", "c", "k", { big: "value" });
+      const keysOnly = await fetch(`${served.shapeUrl("params")}?table=c&offset=-1&columns=${encodeURIComponent('"key"')}`);
+      assert.equal(keysOnly.status, 200);
+      assert.deepEqual(await keysOnly.json(), [
+        { headers: { operation: "insert" }, key: '"c"/"k"', value: { key: "k" } },
+        { headers: { control: "up-to-date" } },
+      ]);
+      const refused: Array<[string, RegExp]> = [
+        ["table=c&offset=-1&log=changes_only", /log=changes_only is not supported/],
+        ["table=c&offset=-1&live_sse=true", /live_sse is not supported/],
+        ["table=c&offset=-1&subset__limit=5", /subset__limit is not supported/],
+        ["table=c&offset=-1&colour=blue", /colour is not a parameter/],
+        ["table=c&offset=-1&columns=id", /"id" is not a column/],
+        ["table=c&offset=3_0", /needs the handle/],
+        ["table=c&offset=abc", /offset must be/],
+        ["table=c&offset=-1&live=true", /live=true needs/],
+        ["table=c&offset=0_0&handle=nonsense", /not a handle/],
+        ["offset=-1", /table is required/],
+        ["table=no%2Fslash&offset=-1", /collection/],
+      ];
+      for (const [query, message] of refused) {
+        const response = await fetch(`${served.shapeUrl("params")}?${query}`);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.equal(response.status, 400, query);
+        assert.equal(body.error.code, "bad_request", query);
+        assert.match(body.error.message, message, query);
+      }
+    });
+
     it("a 409 carries the contract's error body and the electric-handle header", async () => {
       await served.store.put("gone", "c", "k", 1);
       const response = await fetch(`${served.shapeUrl("gone")}?table=c&offset=0_0&handle=${encodeURIComponent("0.tag.otherEpoch")}`);
