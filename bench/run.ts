@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { type Figure, table } from "./figures.js";
 import { runScript } from "./script-suite.js";
 import { type Settings, settingsFor } from "./settings.js";
+import { electricSuite } from "./suite-electric.js";
 import { feedSuite } from "./suite-feed.js";
 import { groupCommitSuite } from "./suite-group-commit.js";
 import { httpSuite } from "./suite-http.js";
@@ -29,6 +30,7 @@ const SUITES: Record<string, Suite> = {
   feed: { figures: feedSuite },
   schemas: { figures: schemasSuite },
   replicache: { figures: replicacheSuite, namedOnly: true },
+  electric: { figures: electricSuite, namedOnly: true },
   postgres: { script: "postgres.ts" },
   restate: { script: "restate.ts" },
   bootstrap: { script: "bootstrap.ts" },

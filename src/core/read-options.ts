@@ -10,5 +10,7 @@ export interface ReadOptions extends ReadParams {
 export interface ChangesOptions extends ChangesParams {
   /** The caller continues resets with resetHead: reset pages may stop below the floor (see ChangesQuery). */
   resumableReset?: boolean;
+  /** Only this collection's rows, each with its life (the feed of a shape). */
+  collection?: string;
   signal?: AbortSignal;
 }

@@ -182,6 +182,7 @@ export class StoreEngine implements StoreInternals {
       ...(options.epoch !== undefined && { epoch: options.epoch }),
       ...(options.resetHead !== undefined && { resetHead: checkNonNegativeInt("resetHead", options.resetHead) }),
       ...(options.resumableReset && { resumableReset: true }),
+      ...(options.collection !== undefined && { collection: checkName("collection", options.collection) }),
     };
     const selection = await this.selection(options.schemas);
     const project = (raw: RawPage) => (selection ? this.projectPage(raw, selection) : raw);

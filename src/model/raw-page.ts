@@ -12,10 +12,22 @@ export interface StoredRow {
   schemaVersion?: number;
 }
 
+/**
+ * When a row's current life began (`created`, as etcd's create_revision), and where its
+ * previous life ended (`priorEnd`, the version of the tombstone a put replaced; absent
+ * when none is known). Both are upper bounds: a row is never live at a version below
+ * `created` unless a previous life reached past that version, i.e. `priorEnd` > it.
+ */
+export interface RowLife {
+  created: number;
+  priorEnd?: number;
+}
+
+/** `life` is read by the feed of one collection only (ChangesQuery.collection). */
 export type RawPageOp =
   | { op: "clear" }
-  | { op: "put"; collection: string; key: string; version: number; valueJson: string; schemaVersion?: number }
-  | { op: "del"; collection: string; key: string; version: number };
+  | { op: "put"; collection: string; key: string; version: number; valueJson: string; schemaVersion?: number; life?: RowLife }
+  | { op: "del"; collection: string; key: string; version: number; life?: RowLife };
 
 export interface RawPage {
   region: string;
@@ -42,4 +54,6 @@ export interface ChangesQuery {
    */
   resumableReset?: boolean;
   limit: number;
+  /** Only this collection's rows, each with its life (the feed of a shape). */
+  collection?: string;
 }

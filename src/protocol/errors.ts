@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "unknown_schema_version",
   "schema_projection_failed",
   "method_not_allowed",
+  "must_refetch",
   "internal",
 ] as const;
 
@@ -48,6 +49,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unknown_schema_version: 400,
   schema_projection_failed: 409,
   method_not_allowed: 405,
+  must_refetch: 409,
   internal: 500,
 };
 
@@ -192,6 +194,21 @@ export class SchemaProjectionError extends VersoError {
   }
 }
 
+/**
+ * A shape reader's handle and offset can no longer be served incrementally (the floor
+ * passed it, the region was re-created): it must drop its copy and fetch the shape again
+ * under `handle`. Sent as the `electric-handle` header too, where shape clients read it.
+ */
+export class MustRefetchError extends VersoError {
+  constructor(
+    message: string,
+    readonly handle: string,
+  ) {
+    super("must_refetch", message, { handle });
+    this.name = "MustRefetchError";
+  }
+}
+
 export class InternalError extends VersoError {
   constructor(message = "internal error") {
     super("internal", message);
@@ -243,6 +260,8 @@ export function errorFromBody(status: number, body: unknown): VersoError {
       );
     case "method_not_allowed":
       return new MethodNotAllowedError(message);
+    case "must_refetch":
+      return new MustRefetchError(message, typeof extra.handle === "string" ? extra.handle : "");
     case "internal":
       return new InternalError(message);
   }

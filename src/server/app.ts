@@ -26,6 +26,7 @@ import { regionRoutes } from "./routes/regions.js";
 import { replicacheRoutes } from "./routes/replicache.js";
 import { rowRoutes } from "./routes/rows.js";
 import { schemaRoutes } from "./routes/schemas.js";
+import { shapeRoutes } from "./routes/shape.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { transactionRoutes } from "./routes/transactions.js";
 import { uiRoutes } from "./routes/ui.js";
@@ -190,6 +191,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   rowRoutes(app, context);
   transactionRoutes(app, context);
   changesRoutes(app, context);
+  shapeRoutes(app, context);
   tokenRoutes(app, context);
   schemaRoutes(app, context);
   watchRoutes(app, context);

@@ -13,6 +13,7 @@ import {
   type ErrorBody,
   InsufficientStorageError,
   InternalError,
+  MustRefetchError,
   NotFoundError,
   PayloadTooLargeError,
   VersoError,
@@ -20,6 +21,8 @@ import {
 import { storageFailure } from "../storage/storage-failure.js";
 
 export const IDEMPOTENCY_REPLAYED_HEADER = "idempotency-replayed";
+/** Where shape clients (@electric-sql/client) read the handle to refetch under. */
+export const SHAPE_HANDLE_HEADER = "electric-handle";
 
 export interface ErrorResponse {
   status: number;
@@ -50,6 +53,7 @@ export function toVersoError(error: unknown, log: (line: string) => void, bodyLi
 export function errorResponse(error: unknown, log: (line: string) => void, bodyLimit?: number): ErrorResponse {
   const verso = toVersoError(error, log, bodyLimit);
   const headers: Record<string, string> = error instanceof ReplayedRefusal ? { [IDEMPOTENCY_REPLAYED_HEADER]: "true" } : {};
+  if (verso instanceof MustRefetchError) headers[SHAPE_HANDLE_HEADER] = verso.handle;
   return { status: verso.status, body: verso.toBody(), headers };
 }
 

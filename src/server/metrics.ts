@@ -57,7 +57,7 @@ export class ServerMetrics {
   });
   readonly feedPages = new Counter({
     name: "verso_feed_pages_total",
-    help: "Change-feed pages served, by transport (changes = long-poll or plain reads, watch = SSE)",
+    help: "Change-feed pages served, by transport (changes = long-poll or plain reads, watch = SSE, shape = Electric shapes)",
     labelNames: ["transport"] as const,
     registers: [this.registry],
   });

@@ -7,19 +7,20 @@
  * asynchronously on one snapshot (readPageAsync).
  */
 import { type Cut, cutFloor, cutPage, needsReset } from "../model/feed.js";
-import type { ChangesQuery, RawPage, RawPageOp } from "../model/raw-page.js";
+import type { ChangesQuery, RawPage, RawPageOp, RowLife } from "../model/raw-page.js";
 import type { Region } from "../protocol/types.js";
 import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./shared.js";
 
 /**
  * Rows of one region in version order (then collection, key). `live`: without
  * tombstones, for a reset page, which rebuilds the reader's copy from nothing.
+ * `collection`: only that collection's rows, each with its life (a shape's feed).
  */
 export type FeedFetch =
   /** The first `limit` rows after version `from`. */
-  | { kind: "first"; regionId: number; live: boolean; from: number; limit: number }
+  | { kind: "first"; regionId: number; live: boolean; from: number; limit: number; collection?: string }
   /** Every row in (from, upTo]: one version larger than the page, or a reset's compacted prefix. */
-  | { kind: "through"; regionId: number; live: boolean; from: number; upTo: number };
+  | { kind: "through"; regionId: number; live: boolean; from: number; upTo: number; collection?: string };
 
 /** The finished page, or the rows the read needs next and what to do with them. */
 export type PageStep = { page: RawPage } | { fetch: FeedFetch; next: (rows: readonly FeedRow[]) => PageStep };
@@ -41,8 +42,9 @@ export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery)
   const reset = needsReset(region, query.since, query.epoch, query.resetHead);
   if (!regionRow) return { page: assemblePage(region, reset, [], { kind: "all", count: 0 }) };
   const from = reset ? 0 : (query.since ?? 0);
+  const only = query.collection === undefined ? {} : { collection: query.collection };
   return {
-    fetch: { kind: "first", regionId: regionRow.id, live: reset, from, limit: query.limit + 1 },
+    fetch: { kind: "first", regionId: regionRow.id, live: reset, from, limit: query.limit + 1, ...only },
     next: (rows) => {
       const cut = cutPage(
         rows.map((row) => row.version),
@@ -51,7 +53,7 @@ export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery)
       );
       if (cut.kind !== "whole-version") return { page: assemblePage(region, reset, rows, cut) };
       return {
-        fetch: { kind: "through", regionId: regionRow.id, live: reset, from, upTo: cut.version },
+        fetch: { kind: "through", regionId: regionRow.id, live: reset, from, upTo: cut.version, ...only },
         next: (whole) => ({ page: assemblePage(region, reset, whole, cut) }),
       };
     },
@@ -92,8 +94,9 @@ function assemblePage(region: Region, reset: boolean, rows: readonly FeedRow[], 
 }
 
 function toPageOp(row: FeedRow): RawPageOp {
+  const life = lifeOf(row);
   if (row.deleted === true || row.deleted === 1 || row.value === null) {
-    return { op: "del", collection: row.collection, key: row.key, version: row.version };
+    return { op: "del", collection: row.collection, key: row.key, version: row.version, ...life };
   }
   return {
     op: "put",
@@ -102,5 +105,12 @@ function toPageOp(row: FeedRow): RawPageOp {
     version: row.version,
     valueJson: row.value,
     ...schemaOf(row.schema_version),
+    ...life,
   };
+}
+
+function lifeOf(row: FeedRow): { life?: RowLife } {
+  if (row.created_version === undefined) return {};
+  const prior = row.prior_end_version;
+  return { life: { created: Number(row.created_version), ...(prior !== null && prior !== undefined && { priorEnd: Number(prior) }) } };
 }

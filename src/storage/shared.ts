@@ -27,6 +27,9 @@ export interface FeedRow {
   deleted: boolean | number;
   value: string | null;
   schema_version: number | null;
+  /** Read only by the feed of one collection: where the row's current life began, and where the previous one ended. */
+  created_version?: number;
+  prior_end_version?: number | null;
 }
 
 /** The optional `schemaVersion` of a stored row (NULL in the database: a schemaless write). */

@@ -7,6 +7,7 @@
 import { describe } from "node:test";
 import type { Storage } from "../../src/storage/storage.js";
 import { describeFeed } from "./storage-feed.js";
+import { describeLives } from "./storage-lives.js";
 import { describeReplicacheStorage } from "./storage-replicache.js";
 import { describeSchemas } from "./storage-schemas.js";
 import { describeUpkeep } from "./storage-upkeep.js";
@@ -23,6 +24,7 @@ export function describeStorageConformance(
   describe(`storage conformance: ${name}`, { skip: options.skip ?? false }, () => {
     describeWrites(open);
     describeFeed(open);
+    describeLives(open);
     describeUpkeep(open);
     describeStore(open);
     describeSchemas(open);

@@ -222,4 +222,19 @@ describe("SQLite schema upgrades", () => {
     assert.equal(userVersion(db), SCHEMA_VERSION + 2);
     db.close();
   });
+
+  it("step 6 gives existing rows their current version as creation and as the end of any earlier life", () => {
+    const db = new Database(":memory:");
+    migrate(db, MIGRATIONS.slice(0, 5));
+    db.exec(`INSERT INTO regions (id, name, epoch, version, floor, created_at) VALUES (1, 'r', 'e', 7, 0, 0);
+      INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at) VALUES
+        (1, 'c', 'live', 3, 0, '1', 0), (1, 'c', 'gone', 7, 1, NULL, 0);`);
+    migrate(db, MIGRATIONS);
+    const rows = db.prepare("SELECT key, version, created_version, prior_end_version FROM rows ORDER BY key").all();
+    assert.deepEqual(rows, [
+      { key: "gone", version: 7, created_version: 7, prior_end_version: 7 },
+      { key: "live", version: 3, created_version: 3, prior_end_version: 3 },
+    ]);
+    db.close();
+  });
 });

@@ -88,7 +88,7 @@ export const FEED_QUERY = {
   },
 };
 
-const header = (description: string) => ({ description, schema: { type: "string" } });
+export const header = (description: string) => ({ description, schema: { type: "string" } });
 export const ETAG = { etag: header('"V": the row\'s version') };
 export const REPLAYED = { "idempotency-replayed": header("true when the answer replays an earlier request with the same Idempotency-Key") };
 

@@ -66,6 +66,7 @@ export const ERROR_BODY: JsonSchema = {
     key: string(),
     schema: { type: ["integer", "null"] },
     to: integer(),
+    handle: string("must_refetch: the shape handle to fetch again under (also in electric-handle)"),
   },
   additionalProperties: false,
 };

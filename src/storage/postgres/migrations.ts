@@ -116,6 +116,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX replicache_clients_by_group ON ${s}.replicache_clients (region, client_group_id, version);
     `,
   },
+  {
+    version: 6,
+    description: "rows record when their current life began and when the previous one ended",
+    // As SQLite's step 7: existing rows get their current version for both bounds.
+    sql: (s) => `
+      ALTER TABLE ${s}.rows ADD COLUMN created_version bigint;
+      ALTER TABLE ${s}.rows ADD COLUMN prior_end_version bigint;
+      UPDATE ${s}.rows SET created_version = version, prior_end_version = version;
+      ALTER TABLE ${s}.rows ALTER COLUMN created_version SET NOT NULL;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -17,7 +17,7 @@ type HeadRow = { id: number; name: string; epoch: string; head: number; floor: n
 };
 
 export async function readPage(pool: pg.Pool, sql: Statements, query: ChangesQuery): Promise<RawPage> {
-  if (query.since !== undefined) {
+  if (query.since !== undefined && query.collection === undefined) {
     const { rows } = await pool.query<HeadRow>(sql.feedHead, [query.region, query.since, query.limit + 1]);
     const first = rows[0];
     const step = startPage(first && { id: first.id, name: first.name, epoch: first.epoch, version: first.head, floor: first.floor }, query);
@@ -35,6 +35,23 @@ function snapshotSource(client: pg.ClientBase, sql: Statements): AsyncFeedSource
   return {
     region: async (name) => (await client.query<RegionRow>(sql.region, [name])).rows[0],
     rows: async (fetch) => {
+      if (fetch.collection !== undefined) {
+        const { rows } =
+          fetch.kind === "first"
+            ? await client.query<FeedRow>(fetch.live ? sql.collectionLiveAfter : sql.collectionChangesAfter, [
+                fetch.regionId,
+                fetch.collection,
+                fetch.from,
+                fetch.limit,
+              ])
+            : await client.query<FeedRow>(fetch.live ? sql.collectionLiveUpTo : sql.collectionChangesUpTo, [
+                fetch.regionId,
+                fetch.collection,
+                fetch.from,
+                fetch.upTo,
+              ]);
+        return rows;
+      }
       const { rows } =
         fetch.kind === "first"
           ? await client.query<FeedRow>(fetch.live ? sql.liveAfter : sql.changesAfter, [fetch.regionId, fetch.from, fetch.limit])

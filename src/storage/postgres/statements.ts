@@ -5,6 +5,7 @@
 import { quoted } from "./schema-name.js";
 
 const FEED_COLUMNS = "collection, key, version, deleted, value, schema_version";
+const SHAPE_COLUMNS = `${FEED_COLUMNS}, created_version, prior_end_version`;
 const REGION_COLUMNS = "id, name, epoch, version, floor";
 const TOKEN_COLUMNS = "id, name, role, regions, created_at, revoked_at";
 
@@ -25,18 +26,22 @@ export function statements(schema: string) {
      * bump waits for the current holder of the row lock and then sees its commit, so
      * versions of one region are taken, and committed, one after the other.
      * $1 region, $2 epoch for a new region, $3 now, $4..$8 collections, keys, deleted, values, schema versions.
+     * A put over a tombstone begins a new life: created at this version, the previous
+     * life ended at the tombstone's version. Anything else keeps the life's creation.
      */
     bumpAndWrite: `WITH g AS (
         INSERT INTO ${s}.regions AS g (name, epoch, version, floor, created_at) VALUES ($1, $2, 1, 0, $3)
         ON CONFLICT (name) DO UPDATE SET version = g.version + 1
         RETURNING id, version
       ), w AS (
-        INSERT INTO ${s}.rows (region_id, collection, key, version, deleted, value, updated_at, schema_version)
-        SELECT g.id, o.collection, o.key, g.version, o.deleted, o.value, $3, o.schema_version
+        INSERT INTO ${s}.rows AS r (region_id, collection, key, version, deleted, value, updated_at, schema_version, created_version)
+        SELECT g.id, o.collection, o.key, g.version, o.deleted, o.value, $3, o.schema_version, g.version
         FROM g, unnest($4::text[], $5::text[], $6::boolean[], $7::text[], $8::bigint[]) AS o (collection, key, deleted, value, schema_version)
         ON CONFLICT (region_id, collection, key) DO UPDATE SET
           version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at,
-          schema_version = excluded.schema_version
+          schema_version = excluded.schema_version,
+          created_version = CASE WHEN r.deleted AND NOT excluded.deleted THEN excluded.version ELSE r.created_version END,
+          prior_end_version = CASE WHEN r.deleted AND NOT excluded.deleted THEN r.version ELSE r.prior_end_version END
       )
       SELECT version FROM g`,
     /** Current state of the rows a transaction touches, by position (1-based) in $2/$3. */
@@ -67,6 +72,20 @@ export function statements(schema: string) {
       ORDER BY version, collection, key`,
     liveUpTo: `SELECT ${FEED_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND version > $2 AND version <= $3 AND NOT deleted
       ORDER BY version, collection, key`,
+    /**
+     * The feed of one collection (a shape): the same four reads, with each row's life.
+     * They walk the region's feed index (rows_by_version) and skip other collections:
+     * an index of its own would cost every write another entry for reads that cost at
+     * most what the region's feed costs.
+     */
+    collectionChangesAfter: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3
+      ORDER BY version, collection, key LIMIT $4`,
+    collectionLiveAfter: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND NOT deleted
+      ORDER BY version, collection, key LIMIT $4`,
+    collectionChangesUpTo: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND version <= $4
+      ORDER BY version, collection, key`,
+    collectionLiveUpTo: `SELECT ${SHAPE_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND collection = $2 AND version > $3 AND version <= $4
+      AND NOT deleted ORDER BY version, collection, key`,
     tombstoneHorizons: `SELECT g.name, max(r.version) AS version FROM ${s}.rows r JOIN ${s}.regions g ON g.id = r.region_id
       WHERE r.deleted AND r.updated_at < $1 GROUP BY g.name`,
     /**

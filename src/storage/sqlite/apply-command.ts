@@ -41,8 +41,8 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       const id = existing?.id ?? createRegion(sql, command.region, now);
       const version = bump(sql, id);
       for (const op of command.ops) {
-        if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null);
-        else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null);
+        if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null, version);
+        else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null, version);
       }
       return { status: "committed", region: command.region, version };
     }

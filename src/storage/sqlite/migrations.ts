@@ -120,6 +120,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "rows record when their current life began and when the previous one ended",
+    // Existing rows get their current version for both: the life began no later than
+    // that, and any earlier life ended no later, so a reader older than the row treats
+    // it as possibly held (see model/electric-shape.ts) instead of trusting a guess.
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE rows ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rows ADD COLUMN prior_end_version INTEGER;
+        UPDATE rows SET created_version = version, prior_end_version = version;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

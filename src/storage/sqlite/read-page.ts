@@ -12,10 +12,21 @@ export type PageReader = (query: ChangesQuery) => RawPage;
 export function pageReader(db: Database.Database, sql: Statements): PageReader {
   const source: FeedSource = {
     region: (name) => sql.region.get(name),
-    rows: (fetch) =>
-      fetch.kind === "first"
+    rows: (fetch) => {
+      if (fetch.collection !== undefined) {
+        return fetch.kind === "first"
+          ? (fetch.live ? sql.collectionLiveAfter : sql.collectionChangesAfter).all(
+              fetch.regionId,
+              fetch.collection,
+              fetch.from,
+              fetch.limit,
+            )
+          : (fetch.live ? sql.collectionLiveUpTo : sql.collectionChangesUpTo).all(fetch.regionId, fetch.collection, fetch.from, fetch.upTo);
+      }
+      return fetch.kind === "first"
         ? (fetch.live ? sql.liveAfter : sql.changesAfter).all(fetch.regionId, fetch.from, fetch.limit)
-        : (fetch.live ? sql.liveUpTo : sql.changesUpTo).all(fetch.regionId, fetch.from, fetch.upTo),
+        : (fetch.live ? sql.liveUpTo : sql.changesUpTo).all(fetch.regionId, fetch.from, fetch.upTo);
+    },
   };
   return db.transaction((query: ChangesQuery) => readPageSync(source, query));
 }

@@ -33,8 +33,8 @@ export function applyPush(sql: Statements, command: PushCommand, now: number, re
     }
     const version = ++counter.version;
     for (const op of ops) {
-      if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null);
-      else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null);
+      if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null, version);
+      else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null, version);
     }
     run.applied(mutation, version, rejected);
   }

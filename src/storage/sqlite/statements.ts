@@ -24,6 +24,8 @@ export interface Prepared<Parameters extends unknown[], Result = unknown> {
   all(...parameters: Parameters): Result[];
 }
 
+const SHAPE_COLUMNS = "collection, key, version, deleted, value, schema_version, created_version, prior_end_version";
+
 export function statements(db: Database.Database) {
   const prepare = <Parameters extends unknown[], Result = unknown>(sql: string): Prepared<Parameters, Result> =>
     db.prepare<Parameters, Result>(sql);
@@ -40,11 +42,20 @@ export function statements(db: Database.Database) {
     rowState: prepare<[number, string, string], { version: number; deleted: number; value: string | null }>(
       "SELECT version, deleted, value FROM rows WHERE region_id = ? AND collection = ? AND key = ?",
     ),
-    upsertRow: prepare<[number, string, string, number, number, string | null, number, number | null]>(
-      `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    /**
+     * Writes a row at a version. A put over a tombstone begins a new life: it is created
+     * at this version, and the tombstone's version is where the previous life ended.
+     * Anything else keeps the life's creation (a new key is created by its first write).
+     * The last parameter is the version again: the row's creation when the key is new.
+     */
+    upsertRow: prepare<[number, string, string, number, number, string | null, number, number | null, number]>(
+      `INSERT INTO rows (region_id, collection, key, version, deleted, value, updated_at, schema_version, created_version, prior_end_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
        ON CONFLICT (region_id, collection, key) DO UPDATE SET
          version = excluded.version, deleted = excluded.deleted, value = excluded.value, updated_at = excluded.updated_at,
-         schema_version = excluded.schema_version`,
+         schema_version = excluded.schema_version,
+         created_version = CASE WHEN rows.deleted = 1 AND excluded.deleted = 0 THEN excluded.version ELSE rows.created_version END,
+         prior_end_version = CASE WHEN rows.deleted = 1 AND excluded.deleted = 0 THEN rows.version ELSE rows.prior_end_version END`,
     ),
     liveRow: prepare<[number, string, string], { version: number; value: string; schema_version: number | null }>(
       "SELECT version, value, schema_version FROM rows WHERE region_id = ? AND collection = ? AND key = ? AND deleted = 0",
@@ -68,6 +79,29 @@ export function statements(db: Database.Database) {
     liveUpTo: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
+    ),
+    /**
+     * The feed of one collection (a shape): the same four reads, with each row's life.
+     * They walk the region's feed index (rows_by_version) and skip other collections:
+     * an index of its own would cost every write another entry for reads that cost at
+     * most what the region's feed costs. `+collection` keeps SQLite from treating the
+     * collection as a constant term of the ORDER BY, which would cost a sort per page.
+     */
+    collectionChangesAfter: prepare<[number, string, number, number], FeedRow>(
+      `SELECT ${SHAPE_COLUMNS} FROM rows
+       WHERE region_id = ? AND +collection = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
+    ),
+    collectionLiveAfter: prepare<[number, string, number, number], FeedRow>(
+      `SELECT ${SHAPE_COLUMNS} FROM rows
+       WHERE region_id = ? AND +collection = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
+    ),
+    collectionChangesUpTo: prepare<[number, string, number, number], FeedRow>(
+      `SELECT ${SHAPE_COLUMNS} FROM rows
+       WHERE region_id = ? AND +collection = ? AND version > ? AND version <= ? ORDER BY version, collection, key`,
+    ),
+    collectionLiveUpTo: prepare<[number, string, number, number], FeedRow>(
+      `SELECT ${SHAPE_COLUMNS} FROM rows
+       WHERE region_id = ? AND +collection = ? AND version > ? AND version <= ? AND deleted = 0 ORDER BY version, collection, key`,
     ),
     purge: prepare<[number, number]>(TOMBSTONE_QUERIES.purge),
     tombstoneHorizons: prepare<[number], { name: string; version: number }>(TOMBSTONE_QUERIES.horizons),
