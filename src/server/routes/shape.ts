@@ -51,20 +51,24 @@ const SHAPE: RouteSchema = {
 };
 
 export function shapeRoutes(app: FastifyInstance, { store, internals, stopping, metrics }: RouteContext): void {
-  app.get<{ Params: RegionParams; Querystring: Query }>("/v1/regions/:region/shape", { schema: SHAPE, exposeHeadRoute: false }, async (request, reply) => {
-    const region = request.params.region;
-    const shape = parseShapeRequest(request.query);
-    checkName("collection", shape.table);
-    const signal = AbortSignal.any([abortOnClose(reply.raw), stopping]);
-    const read = (options: ChangesOptions) =>
-      internals.changesRaw(region, { ...options, collection: shape.table, resumableReset: true, signal });
-    const answer = await (shape.offset.kind === "at"
-      ? catchUp(shape, shape.offset, read)
-      : snapshot(shape, read, () => store.getVersion(region)));
-    metrics.feedPages.inc({ transport: "shape" });
-    metrics.feedOps.inc({ transport: "shape" }, answer.messages.length);
-    return send(reply, answer, shape.withValue);
-  });
+  app.get<{ Params: RegionParams; Querystring: Query }>(
+    "/v1/regions/:region/shape",
+    { schema: SHAPE, exposeHeadRoute: false },
+    async (request, reply) => {
+      const region = request.params.region;
+      const shape = parseShapeRequest(request.query);
+      checkName("collection", shape.table);
+      const signal = AbortSignal.any([abortOnClose(reply.raw), stopping]);
+      const read = (options: ChangesOptions) =>
+        internals.changesRaw(region, { ...options, collection: shape.table, resumableReset: true, signal });
+      const answer = await (shape.offset.kind === "at"
+        ? catchUp(shape, shape.offset, read)
+        : snapshot(shape, read, () => store.getVersion(region)));
+      metrics.feedPages.inc({ transport: "shape" });
+      metrics.feedOps.inc({ transport: "shape" }, answer.messages.length);
+      return send(reply, answer, shape.withValue);
+    },
+  );
 }
 
 type Read = (options: ChangesOptions) => Promise<RawPage>;
