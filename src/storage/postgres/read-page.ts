@@ -6,9 +6,9 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
+import type { FeedRow, RegionRow } from "../../model/feed-rows.js";
+import { type AsyncFeedSource, readPageAsync, startPage } from "../../model/page-read.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { type AsyncFeedSource, readPageAsync, startPage } from "../page-read.js";
-import type { FeedRow, RegionRow } from "../shared.js";
 import type { Statements } from "./statements.js";
 import { inSnapshot } from "./transaction.js";
 

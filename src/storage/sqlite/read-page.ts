@@ -3,8 +3,8 @@
  * snapshot, so the page's rows and its `head` agree.
  */
 import type Database from "better-sqlite3";
+import { type FeedSource, readPageSync } from "../../model/page-read.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { type FeedSource, readPageSync } from "../page-read.js";
 import type { Statements } from "./statements.js";
 
 export type PageReader = (query: ChangesQuery) => RawPage;

@@ -2,7 +2,7 @@
  * Every SQL statement the SQLite backend runs, prepared once per connection.
  */
 import type Database from "better-sqlite3";
-import type { FeedRow, RegionRow } from "../shared.js";
+import type { FeedRow, RegionRow } from "../../model/feed-rows.js";
 
 /**
  * The queries that look at tombstones only. Each says `deleted = 1` literally, so SQLite

@@ -6,10 +6,11 @@
  * SQLite synchronously inside one read transaction (readPageSync), PostgreSQL
  * asynchronously on one snapshot (readPageAsync).
  */
-import { type Cut, cutFloor, cutPage, needsReset } from "../model/feed.js";
-import type { ChangesQuery, RawPage, RawPageOp } from "../model/raw-page.js";
+
 import type { Region } from "../protocol/types.js";
-import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./shared.js";
+import { type Cut, cutFloor, cutPage, needsReset } from "./feed.js";
+import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./feed-rows.js";
+import type { ChangesQuery, RawPage, RawPageOp } from "./raw-page.js";
 
 /**
  * Rows of one region in version order (then collection, key). `live`: without
