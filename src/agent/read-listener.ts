@@ -16,6 +16,8 @@ export interface ReadListenerOptions {
   token?: string;
   /** The server, named in the answer to a write. */
   server: string;
+  /** Idle time after which a watch on the listener sends a `progress` event (default 15 s). */
+  heartbeatMs?: number;
   /** Where an error of the listener's thread is reported; default stderr. */
   log?: (line: string) => void;
 }
@@ -46,6 +48,7 @@ export async function startReadListener(options: ReadListenerOptions): Promise<R
     server: options.server,
     address,
     ...(token !== undefined && { token }),
+    ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
   };
   const worker = startWorker(workerData);
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));

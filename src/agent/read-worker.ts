@@ -20,6 +20,7 @@ export interface ReadWorkerData {
   server: string;
   address: ListenAddress;
   token?: string;
+  heartbeatMs?: number;
 }
 
 export type ToReadWorker = { type: "update"; update: ReadUpdate } | { type: "stop" };
@@ -37,6 +38,8 @@ const reads: ReplicaReads = {
   position: () => reader.position(),
   row: (collection, key) => reader.row(collection, key),
   rows: (collection, after, limit) => reader.rows(collection, after, limit),
+  page: (query) => reader.page(query),
+  wait: (version, timeoutMs, signal) => barrier.wait(version, timeoutMs, signal),
   link: () => ({ connected: latest.connected, sinceContactMs: latest.lastContact === null ? null : Date.now() - latest.lastContact }),
 };
 const send = (message: FromReadWorker) => port.postMessage(message);
@@ -47,6 +50,7 @@ try {
     address: data.address,
     server: data.server,
     ...(data.token !== undefined && { token: data.token }),
+    ...(data.heartbeatMs !== undefined && { heartbeatMs: data.heartbeatMs }),
   });
   port.on("message", (message: ToReadWorker) => {
     if (message.type === "update") {
