@@ -169,7 +169,7 @@ describe("replica reads", () => {
     assert.deepEqual(replica.get("c", "k"), { key: "k", version: 2, value: 2 }, "without options get stays synchronous");
   });
 
-  it("the listener on a Unix socket: token, 405 for writes, 404 for the feed, HEAD, bad names", async (t) => {
+  it("the listener on a Unix socket: token, 405 for writes, the feed with its floor, HEAD, bad names", async (t) => {
     const dir = tempDir(t);
     const transport: FeedTransport = async function* (_position, signal) {
       yield {
@@ -215,11 +215,39 @@ describe("replica reads", () => {
     assert.equal(write.headers.allow, "GET, HEAD");
     assert.deepEqual(Object.keys(JSON.parse(write.body)), ["error"]);
     assert.match(JSON.parse(write.body).error.message, /http:\/\/cp:7070/);
-    for (const path of ["/v1/regions/eu/changes", "/v1/regions/eu/watch", "/v2/x", "/v1/regions/eu/collections/c/rows/nope"]) {
+    for (const path of ["/v2/x", "/v1/regions/eu/collections/c/rows/nope", "/v1/regions/eu/changes/x"]) {
       const answer = await httpGet(socket, path, auth);
       assert.equal(answer.status, 404, path);
       assert.equal(JSON.parse(answer.body).error.code, "not_found", path);
     }
+    const watchHead = await httpGet(socket, "/v1/regions/eu/watch", auth, "HEAD");
+    assert.equal(watchHead.status, 404, "no HEAD for a stream, as on the server");
+    // The file was filled by a reset at 3: it knows nothing before, so 3 is its floor.
+    const fromNothing = await httpGet(socket, "/v1/regions/eu/changes", auth);
+    assert.equal(fromNothing.headers["cache-control"], "no-store");
+    const resetPage = {
+      region: "eu",
+      epoch: "e",
+      reset: true,
+      ops: [{ op: "clear" }, { op: "put", collection: "c", key: "a/b", version: 3, value: [1] }],
+      cursor: 3,
+      head: 3,
+      more: false,
+    };
+    assert.deepEqual(JSON.parse(fromNothing.body), resetPage);
+    assert.deepEqual(
+      JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=2&epoch=e", auth)).body),
+      resetPage,
+      "below the floor",
+    );
+    assert.deepEqual(JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=3&epoch=x", auth)).body), resetPage, "another epoch");
+    assert.deepEqual(JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=3&epoch=e", auth)).body), {
+      ...resetPage,
+      reset: false,
+      ops: [],
+    });
+    const badSince = await httpGet(socket, "/v1/regions/eu/changes?since=-1", auth);
+    assert.deepEqual([badSince.status, JSON.parse(badSince.body).error.code], [400, "bad_request"]);
     const bad = await httpGet(socket, "/v1/regions/eu/collections/c/rows?limit=abc", auth);
     assert.deepEqual([bad.status, JSON.parse(bad.body).error.code], [400, "bad_request"]);
     const badName = await httpGet(socket, "/v1/regions/e%20u", auth);
