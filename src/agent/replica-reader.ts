@@ -59,6 +59,7 @@ export class ReplicaReader {
       all: this.db.prepare<[], StoredReplicaRow & { collection: string }>(
         `SELECT collection, ${ROW_COLUMNS} FROM rows WHERE value IS NOT NULL ORDER BY collection, key`,
       ),
+      liveCount: this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM rows WHERE value IS NOT NULL"),
       first: this.db.prepare<[number, number], FeedRow>(
         `SELECT ${FEED_COLUMNS} FROM rows WHERE version > ? ORDER BY version, collection, key LIMIT ?`,
       ),
@@ -75,7 +76,14 @@ export class ReplicaReader {
     // One read transaction per page: the region and its rows come from one snapshot,
     // so a page never mixes two commits of the feed loop.
     this.page = this.db.transaction((query: ChangesQuery) =>
-      readPageSync({ region: (name) => this.regionRow(name), rows: (fetch) => this.feedRows(fetch) }, query),
+      readPageSync(
+        {
+          region: (name) => this.regionRow(name),
+          rows: (fetch) => this.feedRows(fetch),
+          liveCount: () => this.stmt.liveCount.get()?.n ?? 0,
+        },
+        query,
+      ),
     );
   }
 

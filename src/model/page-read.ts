@@ -29,11 +29,14 @@ export type PageStep = { page: RawPage } | { fetch: FeedFetch; next: (rows: read
 export interface FeedSource {
   region(name: string): RegionRow | undefined;
   rows(fetch: FeedFetch): readonly FeedRow[];
+  /** Live rows of the region (a reset page tells it, so readers can show a percentage). */
+  liveCount(regionId: number): number;
 }
 
 export interface AsyncFeedSource {
   region(name: string): Promise<RegionRow | undefined>;
   rows(fetch: FeedFetch): Promise<readonly FeedRow[]>;
+  liveCount(regionId: number): Promise<number>;
 }
 
 /** The first step of a page read, once the region's row is known (undefined: never written). */
@@ -60,15 +63,18 @@ export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery)
 }
 
 export function readPageSync(source: FeedSource, query: ChangesQuery): RawPage {
-  let step = startPage(source.region(query.region), query);
+  const region = source.region(query.region);
+  let step = startPage(region, query);
   while ("fetch" in step) step = step.next(source.rows(step.fetch));
-  return step.page;
+  // Counted once per reset (only its first page is a reset page), on the page's snapshot.
+  return region && step.page.reset ? { ...step.page, resetRows: source.liveCount(region.id) } : step.page;
 }
 
 export async function readPageAsync(source: AsyncFeedSource, query: ChangesQuery): Promise<RawPage> {
-  let step = startPage(await source.region(query.region), query);
+  const region = await source.region(query.region);
+  let step = startPage(region, query);
   while ("fetch" in step) step = step.next(await source.rows(step.fetch));
-  return step.page;
+  return region && step.page.reset ? { ...step.page, resetRows: await source.liveCount(region.id) } : step.page;
 }
 
 /**

@@ -105,6 +105,10 @@ describe("verso agent --listen: the replica's feed", () => {
     const late = new AgentProcess(["--server", server.url, "--region", "eu", "--replica", join(dir, "b.db"), "--listen", "127.0.0.1:0"]);
     t.after(() => late.kill("SIGKILL"));
     const lateBase = await listening(late);
+    const resetPage = (await late.until((l) => l.event === "page" && (l as { reset?: boolean }).reset === true, "the reset page")) as {
+      resetRows?: number;
+    };
+    assert.equal(resetPage.resetRows, 3, "the server's reset page says how many live rows it holds (web, g1, g2)");
     const region = JSON.parse((await text(`${lateBase}/v1/regions/eu?minVersion=${version}&timeoutMs=10000`)).body);
     assert.deepEqual([region.version, region.floor], [version, version]);
     const below = JSON.parse((await text(`${lateBase}/v1/regions/eu/changes?since=${version - 1}&epoch=${epoch}`)).body);

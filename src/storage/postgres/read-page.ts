@@ -41,5 +41,6 @@ function snapshotSource(client: pg.ClientBase, sql: Statements): AsyncFeedSource
           : await client.query<FeedRow>(fetch.live ? sql.liveUpTo : sql.changesUpTo, [fetch.regionId, fetch.from, fetch.upTo]);
       return rows;
     },
+    liveCount: async (regionId) => (await client.query<{ n: number }>(sql.liveCount, [regionId])).rows[0]?.n ?? 0,
   };
 }

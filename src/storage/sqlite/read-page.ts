@@ -16,6 +16,7 @@ export function pageReader(db: Database.Database, sql: Statements): PageReader {
       fetch.kind === "first"
         ? (fetch.live ? sql.liveAfter : sql.changesAfter).all(fetch.regionId, fetch.from, fetch.limit)
         : (fetch.live ? sql.liveUpTo : sql.changesUpTo).all(fetch.regionId, fetch.from, fetch.upTo),
+    liveCount: (regionId) => sql.liveCount.get(regionId)?.n ?? 0,
   };
   return db.transaction((query: ChangesQuery) => readPageSync(source, query));
 }

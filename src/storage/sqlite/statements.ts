@@ -55,6 +55,7 @@ export function statements(db: Database.Database) {
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
     ),
+    liveCount: prepare<[number], { n: number }>("SELECT count(*) AS n FROM rows WHERE region_id = ? AND deleted = 0"),
     liveAfter: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,
