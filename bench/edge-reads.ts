@@ -4,7 +4,7 @@
  * server to the agent's answer to `minVersion` = that write's version (p50/p99), alone and
  * under 200 concurrent readers of the agent. Server and agents are `verso` processes; the
  * readers run in a process of their own.
- * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R]
+ * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R] [--listen-nice N]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -24,8 +24,11 @@ const { values } = parseArgs({
     writes: { type: "string", default: "300" },
     readers: { type: "string", default: "200" },
     runs: { type: "string", default: "3" },
+    // The agents' --listen-nice (default: the agent's own default, 10).
+    "listen-nice": { type: "string" },
   },
 });
+const LISTEN_NICE = values["listen-nice"] === undefined ? [] : ["--listen-nice", values["listen-nice"]];
 const ROWS = Number(values.rows);
 const SECONDS = Number(values.seconds);
 const WRITES = Number(values.writes);
@@ -184,6 +187,7 @@ try {
       "json",
       "--status-interval",
       "0",
+      ...LISTEN_NICE,
     ]);
   const tcpAgent = agent("127.0.0.1:0", "tcp.replica");
   const socket = tmp.file("agent.sock");

@@ -4,6 +4,7 @@
  * connection to the replica file. The main thread tells it each applied version (which
  * wakes the `minVersion` waiters) and the link's state.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ListenAddress } from "./listen-address.js";
 import type { ReplicaReads } from "./read-routes.js";
@@ -21,6 +22,8 @@ export interface ReadWorkerData {
   address: ListenAddress;
   token?: string;
   heartbeatMs?: number;
+  /** Niceness of this thread (see ReadListenerOptions.nice). */
+  nice: number;
 }
 
 export type ToReadWorker = { type: "update"; update: ReadUpdate } | { type: "stop" };
@@ -29,6 +32,9 @@ export type FromReadWorker = { type: "listening"; address: string } | { type: "f
 const port = parentPort;
 if (!port) throw new Error("read-worker.ts runs as a worker thread");
 const data = workerData as ReadWorkerData;
+// On Linux a nice value belongs to a thread, and pid 0 is the calling one: this lowers the
+// listener's thread only, never the feed loop's. Elsewhere it would lower the whole process.
+if (data.nice > 0 && process.platform === "linux") setPriority(0, data.nice);
 let latest: ReadUpdate = { applied: data.applied, connected: false, lastContact: null };
 const reader = new ReplicaReader(data.path);
 const barrier = new VersionBarrier(data.region, () => latest.applied);

@@ -45,6 +45,8 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
                              minVersion and timeoutMs as on the server); loopback only without --listen-token
   --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
+  --listen-nice N            niceness of the listener's thread, 0-19 (default 10, Linux): under many
+                             readers replication keeps the CPU first
   -o human|json              output format (json: one object per line, every change and page included)
   -v                         human form: one line per change with its value (default: one summary per page)`;
 
@@ -66,6 +68,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
       "status-interval": { type: "string", default: "10s" },
       listen: { type: "string" },
       "listen-token": { type: "string" },
+      "listen-nice": { type: "string" },
       output: { type: "string", short: "o", default: "human" },
       verbose: { type: "boolean", short: "v", default: false },
     },
@@ -85,6 +88,9 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const exec = values.exec;
   const schemas = schemaOption(values.schema ?? []);
   const listen = listenSettings(values.listen, values["listen-token"] ?? process.env.VERSO_LISTEN_TOKEN);
+  const listenNice = values["listen-nice"] === undefined ? undefined : int(values["listen-nice"], "--listen-nice", 0);
+  if (listenNice !== undefined && !listen) throw new UsageError("--listen-nice needs --listen");
+  if (listenNice !== undefined && listenNice > 19) throw new UsageError("--listen-nice must be at most 19");
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
@@ -132,7 +138,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
   }
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
-  const listener = listen && (await startReadListener({ replica, server, ...listen }));
+  const listener =
+    listen && (await startReadListener({ replica, server, ...listen, ...(listenNice !== undefined && { nice: listenNice }) }));
   if (listener) out({ event: "listen", address: listener.address }, `listening for reads on ${listener.address}`);
   replica.start();
 
