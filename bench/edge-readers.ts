@@ -23,7 +23,11 @@ function get(): Promise<void> {
         resolve();
       });
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket closed as idle by the listener as this request went out: send again.
+      if (req.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) get().then(resolve, reject);
+      else reject(error);
+    });
     req.end();
   });
 }

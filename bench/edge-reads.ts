@@ -80,7 +80,12 @@ function get(target: Target, path: string): Promise<{ status: number; body: stri
       res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the listener closed as idle (its keepAliveTimeout) just as this
+      // request went out: Node's documented case for sending again on a new socket.
+      if (req.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) get(target, path).then(resolve, reject);
+      else reject(error);
+    });
     req.end();
   });
 }
