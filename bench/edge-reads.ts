@@ -4,7 +4,7 @@
  * server to the agent's answer to `minVersion` = that write's version (p50/p99), alone and
  * under 200 concurrent readers of the agent. Server and agents are `verso` processes; the
  * readers run in a process of their own.
- * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R] [--listen-nice N]
+ * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R] [--blocks B] [--listen-nice N]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -24,6 +24,9 @@ const { values } = parseArgs({
     writes: { type: "string", default: "300" },
     readers: { type: "string", default: "200" },
     runs: { type: "string", default: "3" },
+    // The lag with and without readers is measured in this many alternating pairs of blocks,
+    // so that a change in the machine's other load falls on both alike.
+    blocks: { type: "string", default: "5" },
     // The agents' --listen-nice (default: the agent's own default, 10).
     "listen-nice": { type: "string" },
   },
@@ -34,6 +37,7 @@ const SECONDS = Number(values.seconds);
 const WRITES = Number(values.writes);
 const READERS = Number(values.readers);
 const RUNS = Number(values.runs);
+const BLOCKS = Number(values.blocks);
 const CONCURRENCY = 8;
 const CLI = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
 const READERS_SCRIPT = fileURLToPath(new URL("./edge-readers.ts", import.meta.url));
@@ -137,9 +141,9 @@ interface WakeUps {
 }
 
 /** Write, then read on `target` with minVersion = the write's version, timing the answer and the agent's apply. */
-async function wakeUps(client: VersoClient, target: Target, applied?: AppliedCursor): Promise<WakeUps> {
+async function wakeUps(client: VersoClient, target: Target, applied?: AppliedCursor, writes = WRITES): Promise<WakeUps> {
   const result: WakeUps = { answered: [], applied: [] };
-  for (let i = 0; i < WRITES; i++) {
+  for (let i = 0; i < writes; i++) {
     const { version } = await client.put(REGION, "c", `w${i % 50}`, { i });
     const acked = performance.now();
     const replicated = applied?.reached(version).then(() => result.applied.push(performance.now() - acked));
@@ -226,17 +230,38 @@ try {
   );
 
   const onServer = (await wakeUps(client, serverTarget)).answered;
-  const alone = await wakeUps(client, tcpTarget, tcpApplied);
   const readers = spawn(process.execPath, ["--import", "tsx", READERS_SCRIPT, `${tcpTarget.url}${ROW_PATH}`, String(READERS)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   children.push(readers);
-  await lineMatching(readers, "stdout", (line) => line === "started");
-  const loadStarted = performance.now();
-  const loaded = await wakeUps(client, tcpTarget, tcpApplied);
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const readerLines = createInterface({ input: readers.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+  const readerSays = async (line: string) => {
+    for (let next = await readerLines.next(); !next.done; next = await readerLines.next()) if (next.value === line) return;
+    throw new Error(`the readers ended before ${line}`);
+  };
+  await readerSays("started");
+  const alone: WakeUps = { answered: [], applied: [] };
+  const loaded: WakeUps = { answered: [], applied: [] };
+  let loadSeconds = 0;
+  const perBlock = Math.ceil(WRITES / BLOCKS);
+  for (let block = 0; block < BLOCKS; block++) {
+    const quiet = await wakeUps(client, tcpTarget, tcpApplied, perBlock);
+    alone.answered.push(...quiet.answered);
+    alone.applied.push(...quiet.applied);
+    readers.stdin?.write("resume\n");
+    await readerSays("resumed");
+    const loadStarted = performance.now();
+    const busy = await wakeUps(client, tcpTarget, tcpApplied, perBlock);
+    loadSeconds += (performance.now() - loadStarted) / 1000;
+    loaded.answered.push(...busy.answered);
+    loaded.applied.push(...busy.applied);
+    readers.stdin?.write("pause\n");
+    await readerSays("paused");
+  }
   readers.stdin?.end();
-  const answered = Number(await lineMatching(readers, "stdout", (line) => /^\d+$/.test(line)));
+  let answered = Number.NaN;
+  for (let next = await readerLines.next(); !next.done; next = await readerLines.next())
+    if (/^\d+$/.test(next.value)) answered = Number(next.value);
   const row = (name: string, d: number[], base: number[]) =>
     `| ${name} | ${fmt(quantile(d, 0.5))} | ${fmt(quantile(d, 0.99))} | ${fmt(quantile(d, 0.5) / quantile(base, 0.5))} | ${fmt(quantile(d, 0.99) / quantile(base, 0.99))} |\n`;
   process.stdout.write(
