@@ -7,6 +7,7 @@
  * its floor, and its reads ignore tombstones.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { VersoClient } from "../../src/client/http-client.js";
@@ -17,6 +18,17 @@ import { freePort, startServerProcess } from "./server-process.js";
 async function text(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const response = await fetch(url, { headers });
   return { status: response.status, body: await response.text() };
+}
+
+/** Nice value of each thread of a process (Linux: a nice value belongs to a thread). */
+function threadNices(pid: number): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    // Fields after "(comm)": state is field 3, nice field 19.
+    nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+  }
+  return nices;
 }
 
 async function listening(agent: AgentProcess): Promise<string> {
@@ -36,6 +48,13 @@ describe("verso agent --listen: the replica's feed", () => {
     t.after(() => agent.kill("SIGKILL"));
     const base = await listening(agent);
     await agent.until((l) => l.event === "ready", "the agent to sync the empty region");
+    if (process.platform === "linux") {
+      // The listener's thread runs at niceness 10, the feed loop's (the main thread) as started.
+      const pid = agent.child.pid as number;
+      const nices = threadNices(pid);
+      assert.equal(nices.get(pid), 0, "the main thread keeps its priority");
+      assert.equal([...nices.values()].filter((nice) => nice === 10).length, 1, "one thread, the listener's, at 10");
+    }
 
     await client.put("eu", "deployments", "web", { image: "web:1" });
     await client.put("eu", "deployments", "api", { image: "api:1" });
