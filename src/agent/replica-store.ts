@@ -142,7 +142,7 @@ export class ReplicaStore {
         `INSERT INTO rows (collection, key, version, value, deleted_at) VALUES (?, ?, ?, NULL, ?)
          ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, deleted_at = excluded.deleted_at`,
       ),
-      oldestTombstones: db.prepare<[number], { v: number | null }>(
+      newestExpiredTombstone: db.prepare<[number], { v: number | null }>(
         "SELECT max(version) AS v FROM rows WHERE value IS NULL AND deleted_at <= ?",
       ),
       purgeTombstones: db.prepare<[number]>("DELETE FROM rows WHERE value IS NULL AND version <= ?"),
@@ -181,9 +181,9 @@ export class ReplicaStore {
     this.current = this.readState();
     this.applyPage = db.transaction((page: Page, wantChanges: boolean) => this.apply(page, wantChanges));
     this.compact = db.transaction((before: number) => {
-      const oldest = this.stmt.oldestTombstones.get(before)?.v ?? null;
-      if (oldest === null) return 0;
-      const floor = Math.max(this.current.floor, Math.min(oldest, this.current.cursor ?? 0));
+      const expired = this.stmt.newestExpiredTombstone.get(before)?.v ?? null;
+      if (expired === null) return 0;
+      const floor = Math.max(this.current.floor, Math.min(expired, this.current.cursor ?? 0));
       const purged = this.stmt.purgeTombstones.run(floor).changes;
       if (floor !== this.current.floor) this.stmt.setFloor.run(floor);
       this.current = { ...this.current, floor };
