@@ -54,7 +54,7 @@ async function agentChild(url: string, path: string, pageLimit: number): Promise
 function countRows(path: string): number {
   const db = new Database(path, { readonly: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM rows").get() as { n: number }).n;
+    return (db.prepare("SELECT count(*) AS n FROM rows WHERE value IS NOT NULL").get() as { n: number }).n;
   } finally {
     db.close();
   }

@@ -4,7 +4,7 @@
  * server to the agent's answer to `minVersion` = that write's version (p50/p99), alone and
  * under 200 concurrent readers of the agent. Server and agents are `verso` processes; the
  * readers run in a process of their own.
- * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R]
+ * node --import tsx bench/edge-reads.ts [--rows N] [--seconds S] [--writes W] [--readers R] [--blocks B] [--listen-nice N]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -24,13 +24,20 @@ const { values } = parseArgs({
     writes: { type: "string", default: "300" },
     readers: { type: "string", default: "200" },
     runs: { type: "string", default: "3" },
+    // The lag with and without readers is measured in this many alternating pairs of blocks,
+    // so that a change in the machine's other load falls on both alike.
+    blocks: { type: "string", default: "5" },
+    // The agents' --listen-nice (default: the agent's own default, 10).
+    "listen-nice": { type: "string" },
   },
 });
+const LISTEN_NICE = values["listen-nice"] === undefined ? [] : ["--listen-nice", values["listen-nice"]];
 const ROWS = Number(values.rows);
 const SECONDS = Number(values.seconds);
 const WRITES = Number(values.writes);
 const READERS = Number(values.readers);
 const RUNS = Number(values.runs);
+const BLOCKS = Number(values.blocks);
 const CONCURRENCY = 8;
 const CLI = fileURLToPath(new URL("./run-verso.ts", import.meta.url));
 const READERS_SCRIPT = fileURLToPath(new URL("./edge-readers.ts", import.meta.url));
@@ -77,7 +84,12 @@ function get(target: Target, path: string): Promise<{ status: number; body: stri
       res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the listener closed as idle (its keepAliveTimeout) just as this
+      // request went out: Node's documented case for sending again on a new socket.
+      if (req.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) get(target, path).then(resolve, reject);
+      else reject(error);
+    });
     req.end();
   });
 }
@@ -129,9 +141,9 @@ interface WakeUps {
 }
 
 /** Write, then read on `target` with minVersion = the write's version, timing the answer and the agent's apply. */
-async function wakeUps(client: VersoClient, target: Target, applied?: AppliedCursor): Promise<WakeUps> {
+async function wakeUps(client: VersoClient, target: Target, applied?: AppliedCursor, writes = WRITES): Promise<WakeUps> {
   const result: WakeUps = { answered: [], applied: [] };
-  for (let i = 0; i < WRITES; i++) {
+  for (let i = 0; i < writes; i++) {
     const { version } = await client.put(REGION, "c", `w${i % 50}`, { i });
     const acked = performance.now();
     const replicated = applied?.reached(version).then(() => result.applied.push(performance.now() - acked));
@@ -184,6 +196,7 @@ try {
       "json",
       "--status-interval",
       "0",
+      ...LISTEN_NICE,
     ]);
   const tcpAgent = agent("127.0.0.1:0", "tcp.replica");
   const socket = tmp.file("agent.sock");
@@ -217,17 +230,38 @@ try {
   );
 
   const onServer = (await wakeUps(client, serverTarget)).answered;
-  const alone = await wakeUps(client, tcpTarget, tcpApplied);
   const readers = spawn(process.execPath, ["--import", "tsx", READERS_SCRIPT, `${tcpTarget.url}${ROW_PATH}`, String(READERS)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   children.push(readers);
-  await lineMatching(readers, "stdout", (line) => line === "started");
-  const loadStarted = performance.now();
-  const loaded = await wakeUps(client, tcpTarget, tcpApplied);
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const readerLines = createInterface({ input: readers.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+  const readerSays = async (line: string) => {
+    for (let next = await readerLines.next(); !next.done; next = await readerLines.next()) if (next.value === line) return;
+    throw new Error(`the readers ended before ${line}`);
+  };
+  await readerSays("started");
+  const alone: WakeUps = { answered: [], applied: [] };
+  const loaded: WakeUps = { answered: [], applied: [] };
+  let loadSeconds = 0;
+  const perBlock = Math.ceil(WRITES / BLOCKS);
+  for (let block = 0; block < BLOCKS; block++) {
+    const quiet = await wakeUps(client, tcpTarget, tcpApplied, perBlock);
+    alone.answered.push(...quiet.answered);
+    alone.applied.push(...quiet.applied);
+    readers.stdin?.write("resume\n");
+    await readerSays("resumed");
+    const loadStarted = performance.now();
+    const busy = await wakeUps(client, tcpTarget, tcpApplied, perBlock);
+    loadSeconds += (performance.now() - loadStarted) / 1000;
+    loaded.answered.push(...busy.answered);
+    loaded.applied.push(...busy.applied);
+    readers.stdin?.write("pause\n");
+    await readerSays("paused");
+  }
   readers.stdin?.end();
-  const answered = Number(await lineMatching(readers, "stdout", (line) => /^\d+$/.test(line)));
+  let answered = Number.NaN;
+  for (let next = await readerLines.next(); !next.done; next = await readerLines.next())
+    if (/^\d+$/.test(next.value)) answered = Number(next.value);
   const row = (name: string, d: number[], base: number[]) =>
     `| ${name} | ${fmt(quantile(d, 0.5))} | ${fmt(quantile(d, 0.99))} | ${fmt(quantile(d, 0.5) / quantile(base, 0.5))} | ${fmt(quantile(d, 0.99) / quantile(base, 0.99))} |\n`;
   process.stdout.write(

@@ -7,6 +7,8 @@ export interface PageInfo {
   cursor: number;
   head: number;
   more: boolean;
+  /** On a reset's first page, when the server tells it: the live rows the whole reset holds. */
+  resetRows?: number;
 }
 
 export interface ReplicaEvents {

@@ -98,7 +98,14 @@ export class FeedLoop {
       const page = event.page;
       const applied = store.applyPage(page, delivery.wanted);
       this.received += page.ops.length;
-      events.emit("page", { ops: page.ops.length, reset: page.reset, cursor: page.cursor, head: page.head, more: page.more });
+      events.emit("page", {
+        ops: page.ops.length,
+        reset: page.reset,
+        cursor: page.cursor,
+        head: page.head,
+        more: page.more,
+        ...(page.resetRows !== undefined && { resetRows: page.resetRows }),
+      });
       if (applied.reset) events.emit("reset", { epoch: page.epoch, cursor: page.cursor, rows: store.count() });
       if (applied.journaled > 0) await delivery.deliver(this.controller.signal);
     }

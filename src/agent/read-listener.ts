@@ -16,6 +16,14 @@ export interface ReadListenerOptions {
   token?: string;
   /** The server, named in the answer to a write. */
   server: string;
+  /** Idle time after which a watch on the listener sends a `progress` event (default 15 s). */
+  heartbeatMs?: number;
+  /**
+   * Niceness of the listener's thread (Linux only, 0 to 19; default 10): when readers and
+   * the feed loop want the same cores, the loop gets them first, so readers slow down
+   * before replication does. 0 leaves it at the process's priority.
+   */
+  nice?: number;
   /** Where an error of the listener's thread is reported; default stderr. */
   log?: (line: string) => void;
 }
@@ -46,6 +54,8 @@ export async function startReadListener(options: ReadListenerOptions): Promise<R
     server: options.server,
     address,
     ...(token !== undefined && { token }),
+    ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }),
+    nice: listenerNice(options.nice),
   };
   const worker = startWorker(workerData);
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
@@ -70,6 +80,15 @@ export async function startReadListener(options: ReadListenerOptions): Promise<R
       await exited;
     },
   };
+}
+
+/** The listener thread's niceness by default: a tenth of the CPU weight of the feed loop's thread when both want a core. */
+export const DEFAULT_LISTEN_NICE = 10;
+
+function listenerNice(nice: number | undefined): number {
+  const value = nice ?? DEFAULT_LISTEN_NICE;
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new RangeError(`nice must be an integer from 0 to 19, got ${value}`);
+  return value;
 }
 
 /**

@@ -1,16 +1,19 @@
 /**
  * The read side of verso's contract, answered from the replica: region, row, row list,
- * with `minVersion`/`timeoutMs` on each, the same JSON and headers as the server. The
- * replica is one region and read-only: another region is 404, a write is 405 naming the
- * server. The change feed and the watch stream are not served here (404): a consumer of
- * the feed follows the server.
+ * the change feed and the watch stream, with `minVersion`/`timeoutMs` on each, the same
+ * JSON and headers as the server. The replica is one region and read-only: another
+ * region is 404, a write is 405 naming the server. The feed is the replica's own: its
+ * head is the applied version, and a cursor below the file's floor is reset.
  */
-import { etag, type Headers, intParam, stringParam } from "../model/http-params.js";
-import { serializeRow, serializeRowList } from "../model/page-json.js";
+import { etag, type Headers, header, intParam, requestProtocol, stringParam } from "../model/http-params.js";
+import { serializePage, serializeRow, serializeRowList } from "../model/page-json.js";
+import type { ChangesQuery, RawPage } from "../model/raw-page.js";
+import { parseEventId } from "../model/sse.js";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../protocol/errors.js";
+import type { FeedPosition } from "../protocol/feed-position.js";
 import { type NameKind, nameProblem } from "../protocol/names.js";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../protocol/types.js";
-import { PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/version.js";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WAIT_MS } from "../protocol/types.js";
+import { PROTOCOL_MAX, PROTOCOL_MIN, RESUMABLE_RESET_PROTOCOL } from "../protocol/version.js";
 import type { LinkState } from "./link-status.js";
 import type { ReadPosition, ReplicaRow } from "./replica-reader.js";
 import type { BarrierOptions } from "./version-barrier.js";
@@ -24,11 +27,26 @@ export interface ReadRequest {
   signal: AbortSignal;
 }
 
-export interface ReadAnswer {
+export interface BodyAnswer {
   status: number;
   body: string;
   headers: Record<string, string>;
 }
+
+/** How a watch stream pages its reads: as asked, like `/changes`. */
+export interface WatchShape {
+  limit: number;
+  resumableReset: boolean;
+}
+
+/** A watch: the first page is read (so bad input still got its 4xx), the stream follows from `start`. */
+export interface WatchAnswer {
+  status: 200;
+  headers: Record<string, string>;
+  watch: { first: RawPage; start: FeedPosition; shape: WatchShape };
+}
+
+export type ReadAnswer = BodyAnswer | WatchAnswer;
 
 /** What the read routes need of a replica. */
 export interface ReplicaReads {
@@ -37,6 +55,10 @@ export interface ReplicaReads {
   position(): ReadPosition;
   row(collection: string, key: string): ReplicaRow | undefined;
   rows(collection: string, after: string, limit: number): ReplicaRow[];
+  /** A page of the replica's change feed, read on one snapshot of the file. */
+  page(query: ChangesQuery): RawPage;
+  /** True once the replica has applied `version`; false after `timeoutMs` or on abort. */
+  wait(version: number, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   link(): LinkState;
 }
 
@@ -58,9 +80,11 @@ export async function answerRead(replica: ReplicaReads, server: string, request:
     throw new NotFoundError(`this agent replicates region ${replica.region}, not ${region}; ask the server, ${server}`);
   const [collections, collection, rowsWord, key, ...extra] = rest;
   if (collections === undefined) return regionVersion(replica, request);
-  if (collections === "changes" || collections === "watch") {
-    if (rest.length === 1)
-      throw new NotFoundError(`the agent's listener does not serve /${collections}; follow the feed at the server, ${server}`);
+  if (collections === "changes" && rest.length === 1) return changes(replica, request);
+  if (collections === "watch" && rest.length === 1) {
+    // As on the server: a stream without a body would only hold a connection open.
+    if (request.method !== "GET") throw routeNotFound(request);
+    return watch(replica, request);
   }
   if (collections !== "collections" || collection === undefined || rowsWord !== "rows" || extra.length > 0) throw routeNotFound(request);
   checkName("collection", collection);
@@ -93,9 +117,75 @@ function health(replica: ReplicaReads): ReadAnswer {
 }
 
 function regionBody(replica: ReplicaReads) {
-  const { version, head, epoch } = replica.position();
-  // The replica keeps no tombstones, so nothing below its version can be served as changes: that is its floor.
-  return { region: replica.region, epoch: epoch ?? "", version, floor: version, head, lagVersions: Math.max(0, head - version) };
+  const { version, head, epoch, floor } = replica.position();
+  return { region: replica.region, epoch: epoch ?? "", version, floor, head, lagVersions: Math.max(0, head - version) };
+}
+
+/** `GET …/changes?since&epoch&resetHead&limit&waitMs`: a page of the replica's feed, as the server answers it. */
+async function changes(replica: ReplicaReads, request: ReadRequest): Promise<ReadAnswer> {
+  const query = changesQuery(replica.region, request, {
+    since: intParam(request.query, "since"),
+    epoch: stringParam(request.query, "epoch"),
+    resetHead: intParam(request.query, "resetHead"),
+  });
+  const waitMs = Math.min(intParam(request.query, "waitMs") ?? 0, MAX_WAIT_MS);
+  await replica.pass(barrier(request));
+  let page = replica.page(query);
+  // A long-poll answers as soon as a page applies anything after the cursor.
+  if (waitMs > 0 && !page.reset && page.ops.length === 0 && page.cursor === query.since) {
+    if (await replica.wait(page.cursor + 1, waitMs, request.signal)) page = replica.page(query);
+  }
+  return { status: 200, body: serializePage(page), headers: { ...JSON_TYPE, "cache-control": "no-store" } };
+}
+
+/**
+ * `GET …/watch`: the replica's feed as Server-Sent Events. `Last-Event-ID` wins over
+ * `since`, `epoch` and `resetHead`, as on the server.
+ */
+async function watch(replica: ReplicaReads, request: ReadRequest): Promise<ReadAnswer> {
+  const lastEventId = header(request.headers, "last-event-id");
+  const resumed = lastEventId !== undefined && lastEventId.trim() !== "" ? parseEventId(lastEventId) : undefined;
+  const query = changesQuery(
+    replica.region,
+    request,
+    resumed
+      ? { since: resumed.cursor, epoch: resumed.epoch, resetHead: resumed.resetHead }
+      : {
+          since: intParam(request.query, "since"),
+          epoch: stringParam(request.query, "epoch"),
+          resetHead: intParam(request.query, "resetHead"),
+        },
+  );
+  await replica.pass(barrier(request));
+  const first = replica.page(query);
+  const start: FeedPosition = {
+    ...(query.since !== undefined && { since: query.since }),
+    ...(query.epoch !== undefined && { epoch: query.epoch }),
+    ...(query.resetHead !== undefined && { resetHead: query.resetHead }),
+  };
+  return {
+    status: 200,
+    headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" },
+    watch: { first, start, shape: { limit: query.limit, resumableReset: query.resumableReset === true } },
+  };
+}
+
+function changesQuery(
+  region: string,
+  request: ReadRequest,
+  from: { since: number | undefined; epoch: string | undefined; resetHead: number | undefined },
+): ChangesQuery {
+  const limit = intParam(request.query, "limit") ?? DEFAULT_PAGE_LIMIT;
+  if (limit < 1) throw new BadRequestError("limit must be at least 1");
+  if (limit > MAX_PAGE_LIMIT) throw new BadRequestError(`limit must be at most ${MAX_PAGE_LIMIT}`);
+  return {
+    region,
+    limit,
+    ...(from.since !== undefined && { since: from.since }),
+    ...(from.epoch !== undefined && { epoch: from.epoch }),
+    ...(from.resetHead !== undefined && { resetHead: from.resetHead }),
+    ...(requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL && { resumableReset: true }),
+  };
 }
 
 async function listRegions(replica: ReplicaReads, request: ReadRequest): Promise<ReadAnswer> {

@@ -11,7 +11,8 @@ import { answeredProtocol, checkProtocol, header } from "../model/http-params.js
 import { BadRequestError, InternalError, UnauthorizedError, VersoError } from "../protocol/errors.js";
 import { PROTOCOL_HEADER } from "../protocol/version.js";
 import { describeAddress, type ListenAddress } from "./listen-address.js";
-import { answerRead, type ReplicaReads } from "./read-routes.js";
+import { answerRead, type BodyAnswer, type ReadAnswer, type ReplicaReads } from "./read-routes.js";
+import { ReplicaWatch } from "./read-watch.js";
 
 export interface ReadServerOptions {
   reads: ReplicaReads;
@@ -20,8 +21,15 @@ export interface ReadServerOptions {
   token?: string;
   /** The server, named in the answer to a write. */
   server: string;
+  /** Idle time after which a watch sends a `progress` event. Default 15 s, as the server's. */
+  heartbeatMs?: number;
+  /** Unsent bytes past which a watch's consumer is cut off. Default 1 MiB, as the server's. */
+  watchBufferBytes?: number;
   log?: (line: string) => void;
 }
+
+export const DEFAULT_LISTEN_HEARTBEAT_MS = 15_000;
+const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export interface ReadServer {
   /** `host:port` (the port actually bound) or `unix:/path`. */
@@ -45,7 +53,7 @@ export async function serveReads(options: ReadServerOptions): Promise<ReadServer
     const closed = new AbortController();
     response.once("close", () => closed.abort());
     const protocol = String(answeredProtocol(request.headers));
-    let answer: { status: number; body: string; headers: Record<string, string> };
+    let answer: ReadAnswer;
     try {
       checkProtocol(request.headers);
       const url = new URL(request.url ?? "/", "http://agent");
@@ -59,15 +67,30 @@ export async function serveReads(options: ReadServerOptions): Promise<ReadServer
       });
     } catch (error) {
       const verso = error instanceof VersoError ? error : internal(error, log);
-      answer = {
+      const refusal: BodyAnswer = {
         status: verso.status,
         body: JSON.stringify(verso.toBody()),
         headers: { "content-type": "application/json; charset=utf-8" },
       };
-      if (verso instanceof UnauthorizedError) answer.headers["www-authenticate"] = 'Bearer realm="verso"';
-      if (verso.code === "method_not_allowed") answer.headers.allow = "GET, HEAD";
+      if (verso instanceof UnauthorizedError) refusal.headers["www-authenticate"] = 'Bearer realm="verso"';
+      if (verso.code === "method_not_allowed") refusal.headers.allow = "GET, HEAD";
+      answer = refusal;
     }
     if (response.destroyed) return;
+    if ("watch" in answer) {
+      response.writeHead(answer.status, { ...answer.headers, [PROTOCOL_HEADER]: protocol });
+      const { first, start, shape } = answer.watch;
+      const stream = new ReplicaWatch({
+        reads,
+        response,
+        shape,
+        heartbeatMs: options.heartbeatMs ?? DEFAULT_LISTEN_HEARTBEAT_MS,
+        bufferBytes: options.watchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
+        stopping: stopping.signal,
+      });
+      await stream.run(first, start);
+      return;
+    }
     response.writeHead(answer.status, {
       ...answer.headers,
       [PROTOCOL_HEADER]: protocol,

@@ -4,6 +4,7 @@
  * connection to the replica file. The main thread tells it each applied version (which
  * wakes the `minVersion` waiters) and the link's state.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ListenAddress } from "./listen-address.js";
 import type { ReplicaReads } from "./read-routes.js";
@@ -20,6 +21,9 @@ export interface ReadWorkerData {
   server: string;
   address: ListenAddress;
   token?: string;
+  heartbeatMs?: number;
+  /** Niceness of this thread (see ReadListenerOptions.nice). */
+  nice: number;
 }
 
 export type ToReadWorker = { type: "update"; update: ReadUpdate } | { type: "stop" };
@@ -28,6 +32,9 @@ export type FromReadWorker = { type: "listening"; address: string } | { type: "f
 const port = parentPort;
 if (!port) throw new Error("read-worker.ts runs as a worker thread");
 const data = workerData as ReadWorkerData;
+// On Linux a nice value belongs to a thread, and pid 0 is the calling one: this lowers the
+// listener's thread only, never the feed loop's. Elsewhere it would lower the whole process.
+if (data.nice > 0 && process.platform === "linux") setPriority(0, data.nice);
 let latest: ReadUpdate = { applied: data.applied, connected: false, lastContact: null };
 const reader = new ReplicaReader(data.path);
 const barrier = new VersionBarrier(data.region, () => latest.applied);
@@ -37,6 +44,8 @@ const reads: ReplicaReads = {
   position: () => reader.position(),
   row: (collection, key) => reader.row(collection, key),
   rows: (collection, after, limit) => reader.rows(collection, after, limit),
+  page: (query) => reader.page(query),
+  wait: (version, timeoutMs, signal) => barrier.wait(version, timeoutMs, signal),
   link: () => ({ connected: latest.connected, sinceContactMs: latest.lastContact === null ? null : Date.now() - latest.lastContact }),
 };
 const send = (message: FromReadWorker) => port.postMessage(message);
@@ -47,6 +56,7 @@ try {
     address: data.address,
     server: data.server,
     ...(data.token !== undefined && { token: data.token }),
+    ...(data.heartbeatMs !== undefined && { heartbeatMs: data.heartbeatMs }),
   });
   port.on("message", (message: ToReadWorker) => {
     if (message.type === "update") {

@@ -7,6 +7,11 @@
  *
  * Readers use their own connection (replica-reader.ts).
  *
+ * A delete leaves a tombstone (value NULL) at its version, so the file can serve its
+ * own change feed from any cursor at or above its floor. After a reset the file knows
+ * only the state at the reset's cursor, which becomes its floor; tombstones older than
+ * the retention are compacted away, raising the floor (compactTombstones).
+ *
  * The changes a page makes visible go, in the same transaction, into a journal; they
  * leave it only when their handlers have finished (`markHandled`), so a kill between
  * applying and handling re-delivers them instead of losing them.
@@ -17,7 +22,7 @@ import type { SchemaSelection } from "../protocol/schemas.js";
 import type { Json, Page } from "../protocol/types.js";
 import { checkSchemaVersion, migrate } from "../sqlite/migrate.js";
 import { openDatabase } from "../sqlite/open-database.js";
-import { REPLICA_MIGRATIONS, rowsTable } from "./replica-schema.js";
+import { REPLICA_MIGRATIONS, rowsIndexes, rowsTable } from "./replica-schema.js";
 
 /** A change that became visible to readers. Deletes found by a reset carry the reset's cursor as version. */
 export type ChangeOp =
@@ -31,6 +36,8 @@ export interface ReplicaState {
   reset: { epoch: string; cursor: number; head: number } | undefined;
   /** Journal sequence number up to which every change has been handled. */
   handled: number;
+  /** Changes after this version can be served as a feed (tombstones at or below it may be gone). */
+  floor: number;
 }
 
 export interface Applied {
@@ -56,6 +63,7 @@ interface StateRow {
   reset_cursor: number | null;
   reset_head: number | null;
   handled: number;
+  floor: number;
   schemas: string;
   agent_id: string | null;
 }
@@ -73,6 +81,7 @@ export class ReplicaStore {
   readonly applyPage: (page: Page, wantChanges: boolean) => Applied;
   /** Advances the handled position to `seq` and trims the journal up to it, in one transaction. */
   readonly markHandled: (seq: number) => void;
+  private readonly compact: (before: number) => number;
 
   /**
    * `schemas` are the schema versions the replica holds values at. A file kept at other
@@ -116,15 +125,31 @@ export class ReplicaStore {
         "UPDATE replica_state SET reset_epoch = ?, reset_cursor = ?, reset_head = ?, head = ? WHERE id = 1",
       ),
       setServer: db.prepare<[string]>("UPDATE replica_state SET server = ? WHERE id = 1"),
-      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM rows"),
-      put: db.prepare<[string, string, number, string]>(
-        `INSERT INTO rows (collection, key, version, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+      setFloor: db.prepare<[number]>("UPDATE replica_state SET floor = ? WHERE id = 1"),
+      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM rows WHERE value IS NOT NULL"),
+      put: db.prepare<[string, string, number, string, number | null]>(
+        `INSERT INTO rows (collection, key, version, value, schema_version) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value,
+           schema_version = excluded.schema_version, deleted_at = NULL`,
       ),
-      del: db.prepare<[string, string]>("DELETE FROM rows WHERE collection = ? AND key = ?"),
-      shadowPut: db.prepare<[string, string, number, string]>(
-        `INSERT INTO reset_rows (collection, key, version, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value`,
+      // A delete of a live row (its count says whether readers saw a change) ...
+      delLive: db.prepare<[number, number, string, string]>(
+        "UPDATE rows SET version = ?, value = NULL, schema_version = NULL, deleted_at = ? WHERE collection = ? AND key = ? AND value IS NOT NULL",
+      ),
+      // ... or of one the replica never had or already had deleted: the tombstone is kept
+      // all the same, so the file's feed carries every delete the server's did.
+      tombstone: db.prepare<[string, string, number, number]>(
+        `INSERT INTO rows (collection, key, version, value, deleted_at) VALUES (?, ?, ?, NULL, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, deleted_at = excluded.deleted_at`,
+      ),
+      newestExpiredTombstone: db.prepare<[number], { v: number | null }>(
+        "SELECT max(version) AS v FROM rows WHERE value IS NULL AND deleted_at <= ?",
+      ),
+      purgeTombstones: db.prepare<[number]>("DELETE FROM rows WHERE value IS NULL AND version <= ?"),
+      shadowPut: db.prepare<[string, string, number, string, number | null]>(
+        `INSERT INTO reset_rows (collection, key, version, value, schema_version) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value,
+           schema_version = excluded.schema_version`,
       ),
       shadowDel: db.prepare<[string, string]>("DELETE FROM reset_rows WHERE collection = ? AND key = ?"),
       shadowClear: db.prepare("DELETE FROM reset_rows"),
@@ -134,14 +159,14 @@ export class ReplicaStore {
         `INSERT INTO journal (change)
          SELECT json_object('op', 'put', 'collection', n.collection, 'key', n.key, 'version', n.version, 'value', json(n.value))
          FROM reset_rows n
-         LEFT JOIN rows o ON o.collection = n.collection AND o.key = n.key
+         LEFT JOIN rows o ON o.collection = n.collection AND o.key = n.key AND o.value IS NOT NULL
          WHERE o.key IS NULL OR o.version <> n.version OR o.value <> n.value
          ORDER BY n.version, n.collection, n.key`,
       ),
       journalDiffDels: db.prepare<[number]>(
         `INSERT INTO journal (change)
          SELECT json_object('op', 'del', 'collection', o.collection, 'key', o.key, 'version', ?) FROM rows o
-         WHERE NOT EXISTS (SELECT 1 FROM reset_rows n WHERE n.collection = o.collection AND n.key = o.key)
+         WHERE o.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM reset_rows n WHERE n.collection = o.collection AND n.key = o.key)
          ORDER BY o.collection, o.key`,
       ),
       journal: db.prepare<[string]>("INSERT INTO journal (change) VALUES (?)"),
@@ -155,6 +180,15 @@ export class ReplicaStore {
     this.stmt.setServer.run(server);
     this.current = this.readState();
     this.applyPage = db.transaction((page: Page, wantChanges: boolean) => this.apply(page, wantChanges));
+    this.compact = db.transaction((before: number) => {
+      const expired = this.stmt.newestExpiredTombstone.get(before)?.v ?? null;
+      if (expired === null) return 0;
+      const floor = Math.max(this.current.floor, Math.min(expired, this.current.cursor ?? 0));
+      const purged = this.stmt.purgeTombstones.run(floor).changes;
+      if (floor !== this.current.floor) this.stmt.setFloor.run(floor);
+      this.current = { ...this.current, floor };
+      return purged;
+    });
     this.markHandled = db.transaction((seq: number) => {
       if (seq <= this.current.handled) return;
       this.stmt.trim.run(seq);
@@ -191,6 +225,17 @@ export class ReplicaStore {
     this.current = { ...this.current, head };
   }
 
+  /**
+   * Purges the tombstones applied before `before` (ms since the epoch) and raises the
+   * floor to the newest of them, as the server's age compaction does: a feed reader
+   * whose cursor is below the new floor is then answered with a reset. Returns how many
+   * were purged.
+   */
+  compactTombstones(before: number): number {
+    return this.compact(before);
+  }
+
+  /** Live rows (tombstones are not counted). */
   count(): number {
     return this.stmt.count.get()?.n ?? 0;
   }
@@ -206,6 +251,7 @@ export class ReplicaStore {
       reset = { epoch: page.epoch, cursor: page.cursor, head: page.head };
     }
     let journaled = 0;
+    const now = Date.now();
     const journal = (change: ChangeOp) => {
       this.stmt.journal.run(JSON.stringify(change));
       journaled++;
@@ -215,13 +261,17 @@ export class ReplicaStore {
         if (!reset) throw new Error("a clear op outside a reset page");
         this.stmt.shadowClear.run();
       } else if (reset) {
-        if (op.op === "put") this.stmt.shadowPut.run(op.collection, op.key, op.version, JSON.stringify(op.value));
+        // The shadow holds live rows only: once swapped in, the floor is the reset's cursor,
+        // so no tombstone at or below it is ever served.
+        if (op.op === "put") this.stmt.shadowPut.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
         else this.stmt.shadowDel.run(op.collection, op.key);
       } else if (op.op === "put") {
-        this.stmt.put.run(op.collection, op.key, op.version, JSON.stringify(op.value));
+        this.stmt.put.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
         if (wantChanges) journal({ op: "put", collection: op.collection, key: op.key, version: op.version, value: op.value });
-      } else if (this.stmt.del.run(op.collection, op.key).changes > 0 && wantChanges) {
-        journal({ op: "del", collection: op.collection, key: op.key, version: op.version });
+      } else if (this.stmt.delLive.run(op.version, now, op.collection, op.key).changes > 0) {
+        if (wantChanges) journal({ op: "del", collection: op.collection, key: op.key, version: op.version });
+      } else {
+        this.stmt.tombstone.run(op.collection, op.key, op.version, now);
       }
     }
     if (!reset) {
@@ -234,10 +284,12 @@ export class ReplicaStore {
         journaled += this.stmt.journalDiffDels.run(page.cursor).changes;
       }
       this.db.exec(
-        `ALTER TABLE rows RENAME TO rows_old; ALTER TABLE reset_rows RENAME TO rows; DROP TABLE rows_old; ${rowsTable("reset_rows")}`,
+        `ALTER TABLE rows RENAME TO rows_old; ALTER TABLE reset_rows RENAME TO rows; DROP TABLE rows_old; ${rowsTable("reset_rows")} ${rowsIndexes}`,
       );
       this.stmt.setReset.run(null, null, null, page.head);
       this.stmt.setPosition.run(reset.epoch, page.cursor, page.head);
+      // The file now knows the region only as it was at the reset's cursor.
+      this.stmt.setFloor.run(page.cursor);
     }
     this.current = this.readState();
     return { journaled, reset: reset !== undefined && !page.more };
@@ -250,7 +302,14 @@ export class ReplicaStore {
       row.reset_epoch !== null && row.reset_cursor !== null && row.reset_head !== null
         ? { epoch: row.reset_epoch, cursor: row.reset_cursor, head: row.reset_head }
         : undefined;
-    return { epoch: row.epoch ?? undefined, cursor: row.cursor ?? undefined, head: row.head, reset, handled: row.handled };
+    return {
+      epoch: row.epoch ?? undefined,
+      cursor: row.cursor ?? undefined,
+      head: row.head,
+      reset,
+      handled: row.handled,
+      floor: row.floor,
+    };
   }
 }
 

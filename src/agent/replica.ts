@@ -64,7 +64,19 @@ export interface ReplicaOptions {
   report?: boolean;
   /** Longest time between two reports. Default 10 s. */
   statusIntervalMs?: number;
+  /**
+   * How long the file keeps the tombstones of deletes for its own change feed (the
+   * listener's `/changes` and `/watch`): older ones are purged, at most once a minute
+   * after a page, raising the file's floor. Default 7 days, the server's default
+   * `--tombstone-retention`; 0 keeps them for ever.
+   */
+  tombstoneRetentionMs?: number;
 }
+
+/** The server's default tombstone retention, so that the file's feed reaches back as far. */
+export const DEFAULT_REPLICA_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600_000;
+/** Compaction runs after a page at most this often: it scans the tombstones only. */
+const COMPACTION_INTERVAL_MS = 60_000;
 
 export class Replica extends EventEmitter<ReplicaEvents> {
   private readonly store: ReplicaStore;
@@ -91,6 +103,16 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     // before handlers run, as soon as the page's commit made it visible.
     this.prependListener("page", () => this.barrier.publish());
     this.prependListener("disconnect", () => this.linkStatus.disconnected());
+    const retentionMs = options.tombstoneRetentionMs ?? DEFAULT_REPLICA_TOMBSTONE_RETENTION_MS;
+    if (retentionMs > 0) {
+      let compacted = 0;
+      this.on("page", () => {
+        const now = Date.now();
+        if (now - compacted < Math.min(COMPACTION_INTERVAL_MS, retentionMs)) return;
+        compacted = now;
+        this.store.compactTombstones(now - retentionMs);
+      });
+    }
     let transport: FeedTransport;
     const client =
       options.client ??
@@ -179,6 +201,11 @@ export class Replica extends EventEmitter<ReplicaEvents> {
 
   get epoch(): string | undefined {
     return this.store.state.epoch;
+  }
+
+  /** The file's change feed is served from this version on (a cursor below it is reset). */
+  get floor(): number {
+    return this.store.state.floor;
   }
 
   /** The server's head as last reported. */
@@ -299,7 +326,12 @@ export interface ReadUpdate {
 }
 
 function parseRow(row: ReplicaRow): Row {
-  return { key: row.key, version: row.version, value: JSON.parse(row.valueJson) as Json };
+  return {
+    key: row.key,
+    version: row.version,
+    ...(row.schemaVersion !== undefined && { schema: row.schemaVersion }),
+    value: JSON.parse(row.valueJson) as Json,
+  };
 }
 
 /** Opens (or creates) a replica file and starts following the region's feed. */

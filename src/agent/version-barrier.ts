@@ -45,6 +45,16 @@ export class VersionBarrier {
     );
   }
 
+  /** Resolves true once `version` is applied, false after `timeoutMs` or on abort (a watch's wait between heartbeats). */
+  wait(version: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.notifier.waitFor(this.region, version, timeoutMs, async () => this.applied(), signal);
+  }
+
+  /** True once close() was called: waits then return at once. */
+  get isClosed(): boolean {
+    return this.notifier.isClosed;
+  }
+
   /** Resolves once `version` is applied, however long it takes; rejects when `signal` aborts or the barrier closes. */
   async reach(version: number, signal?: AbortSignal): Promise<void> {
     while (!(await this.notifier.waitFor(this.region, version, LONGEST_TIMER_MS, async () => this.applied(), signal))) {

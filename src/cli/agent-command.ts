@@ -42,9 +42,13 @@ export const AGENT_USAGE = `verso agent --server URL --region R --replica PATH [
   --status-interval DUR      how often to print cursor, head and lag, and the longest time between two
                              reports to the server (default 10s; 0 = print only on ready, report every 10s)
   --metrics HOST:PORT        serve the agent's Prometheus metrics at http://HOST:PORT/metrics
-  --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, /healthz;
-                             minVersion and timeoutMs as on the server); loopback only without --listen-token
+  --listen HOST:PORT|unix:P  serve reads of the replica over HTTP (GET of the region, rows, the change feed
+                             and watch stream, /healthz; minVersion and timeoutMs as on the server);
+                             loopback only without --listen-token
   --listen-token T           bearer token the listener's readers must send (or $VERSO_LISTEN_TOKEN)
+  --listen-nice N            niceness of the listener's thread, 0-19 (default 10, Linux): under many
+                             readers replication keeps the CPU first
+  --tombstone-retention DUR  how long the replica keeps deletes for its own feed (default 7d; 0 keeps them)
   -o human|json              output format (json: one object per line, every change and page included)
   -v                         human form: one line per change with its value (default: one summary per page)`;
 
@@ -66,6 +70,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
       "status-interval": { type: "string", default: "10s" },
       listen: { type: "string" },
       "listen-token": { type: "string" },
+      "listen-nice": { type: "string" },
+      "tombstone-retention": { type: "string", default: "7d" },
       output: { type: "string", short: "o", default: "human" },
       verbose: { type: "boolean", short: "v", default: false },
     },
@@ -80,11 +86,15 @@ export async function agentCommand(argv: string[]): Promise<void> {
   const server = serverUrl(values.server);
   const pageLimit = values["page-limit"] === undefined ? undefined : int(values["page-limit"], "--page-limit", 1);
   const statusEvery = parseDuration(values["status-interval"], "--status-interval");
+  const tombstoneRetentionMs = parseDuration(values["tombstone-retention"], "--tombstone-retention");
   const token = values.token ?? process.env.VERSO_TOKEN;
   const fetch = trustingFetch(values.ca ?? process.env.VERSO_CA);
   const exec = values.exec;
   const schemas = schemaOption(values.schema ?? []);
   const listen = listenSettings(values.listen, values["listen-token"] ?? process.env.VERSO_LISTEN_TOKEN);
+  const listenNice = values["listen-nice"] === undefined ? undefined : int(values["listen-nice"], "--listen-nice", 0);
+  if (listenNice !== undefined && !listen) throw new UsageError("--listen-nice needs --listen");
+  if (listenNice !== undefined && listenNice > 19) throw new UsageError("--listen-nice must be at most 19");
 
   const out = (json: Record<string, unknown>, human: string) =>
     process.stdout.write(`${format === "json" ? JSON.stringify(json) : human}\n`);
@@ -100,6 +110,7 @@ export async function agentCommand(argv: string[]): Promise<void> {
     ...(schemas !== undefined && { schemas }),
     ...(values.name !== undefined && { name: values.name }),
     ...(statusEvery > 0 && { statusIntervalMs: statusEvery }),
+    tombstoneRetentionMs,
     ...(exec !== undefined && { onChange: (change: ChangeOp) => runExec(exec, change, values.region ?? "") }),
   });
   const status = (event: string) => {
@@ -132,7 +143,8 @@ export async function agentCommand(argv: string[]): Promise<void> {
   }
   const timer = statusEvery > 0 ? setInterval(() => status("status"), statusEvery) : undefined;
   status("start");
-  const listener = listen && (await startReadListener({ replica, server, ...listen }));
+  const listener =
+    listen && (await startReadListener({ replica, server, ...listen, ...(listenNice !== undefined && { nice: listenNice }) }));
   if (listener) out({ event: "listen", address: listener.address }, `listening for reads on ${listener.address}`);
   replica.start();
 

@@ -1,7 +1,7 @@
 /**
  * What `verso agent` prints, made for large regions. In human form a page's changes are
  * one summary line (`-v`: one line per change, values included); a reset being built
- * shows its progress (rows, rows/s) on one rewritten line on a terminal, and `-o json`
+ * shows its progress (rows, rows/s, and `rows n of N (p%)` when the reset page told how many rows it holds) on one rewritten line on a terminal, and `-o json`
  * reports it as `resetProgress` events at most once per `progressEveryMs`. Every failed
  * connection attempt is printed with its number and the delay before the next one.
  */
@@ -33,6 +33,8 @@ interface ResetRun {
   startedAt: number;
   rows: number;
   reportedAt: number;
+  /** The live rows the reset holds, when the server tells it (its first page's `resetRows`). */
+  total: number | undefined;
 }
 
 export function attachAgentOutput(replica: EventEmitter<ReplicaEvents>, options: AgentOutputOptions): AgentOutput {
@@ -79,7 +81,7 @@ export function attachAgentOutput(replica: EventEmitter<ReplicaEvents>, options:
     flush();
     failures = 0;
     if (json) line({ event: "page", ...page }, "");
-    if (page.reset) reset = { startedAt: now(), rows: 0, reportedAt: Number.NEGATIVE_INFINITY };
+    if (page.reset) reset = { startedAt: now(), rows: 0, reportedAt: Number.NEGATIVE_INFINITY, total: page.resetRows };
     if (!reset) return;
     reset.rows += page.reset ? Math.max(0, page.ops - 1) : page.ops; // a reset's first op is its clear
     if (!page.more) {
@@ -92,8 +94,22 @@ export function attachAgentOutput(replica: EventEmitter<ReplicaEvents>, options:
     reset.reportedAt = at;
     const seconds = Math.max((at - reset.startedAt) / 1000, 0.001);
     const rate = Math.round(reset.rows / seconds);
-    const progress = { event: "resetProgress", rows: reset.rows, rowsPerSecond: rate, cursor: page.cursor, head: page.head };
-    const human = `reset in progress: ${reset.rows.toLocaleString("en")} rows, ${rate.toLocaleString("en")} rows/s, cursor ${page.cursor}, head ${page.head}`;
+    const { rows, total } = reset;
+    // Pages after the reset's first one may carry rows written since its snapshot: never past 100%.
+    const percent = total === undefined ? undefined : total === 0 ? 100 : Math.min(100, Math.floor((rows * 100) / total));
+    const progress = {
+      event: "resetProgress",
+      rows,
+      ...(total !== undefined && { total, percent }),
+      rowsPerSecond: rate,
+      cursor: page.cursor,
+      head: page.head,
+    };
+    const count =
+      total === undefined
+        ? `${rows.toLocaleString("en")} rows`
+        : `rows ${rows.toLocaleString("en")} of ${total.toLocaleString("en")} (${percent}%)`;
+    const human = `reset in progress: ${count}, ${rate.toLocaleString("en")} rows/s, cursor ${page.cursor}, head ${page.head}`;
     if (json) line(progress, "");
     else if (options.tty) {
       options.out(`\r${human}\x1b[K`);

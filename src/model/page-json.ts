@@ -31,7 +31,7 @@ export function serializePage(raw: RawPage): string {
       ? `${head},"value":${op.valueJson}}`
       : `${head},"schema":${op.schemaVersion},"value":${op.valueJson}}`;
   });
-  return `{"region":${JSON.stringify(raw.region)},"epoch":${JSON.stringify(raw.epoch)},"reset":${raw.reset},"ops":[${ops.join(",")}],"cursor":${raw.cursor},"head":${raw.head},"more":${raw.more}}`;
+  return `{"region":${JSON.stringify(raw.region)},"epoch":${JSON.stringify(raw.epoch)},"reset":${raw.reset},"ops":[${ops.join(",")}],"cursor":${raw.cursor},"head":${raw.head},"more":${raw.more}${raw.resetRows === undefined ? "" : `,"resetRows":${raw.resetRows}`}}`;
 }
 
 /** A row as `GET …/rows/{k}` answers it, `{"key","version","value"}`, its value spliced unparsed. */

@@ -37,6 +37,8 @@ export interface RawPage {
   cursor: number;
   head: number;
   more: boolean;
+  /** On a reset page: the live rows the whole reset holds (see Page.resetRows). */
+  resetRows?: number;
 }
 
 export interface ChangesQuery {

@@ -76,6 +76,11 @@ export interface Page {
   cursor: number;
   head: number;
   more: boolean;
+  /**
+   * On a reset page only: how many live rows the reset holds (the region's at `head`),
+   * so a reader can show its progress as a percentage. Absent from servers before it.
+   */
+  resetRows?: number;
 }
 
 /** Expected state of a row: a version (0 = must be absent, `If-None-Match: *`) or "present" (`If-Match: *`). */

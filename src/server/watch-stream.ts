@@ -16,8 +16,8 @@ import type { PageShape, SharedFeed } from "../core/shared-feed.js";
 import type { HeadNotifier } from "../model/head-notifier.js";
 import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
+import { eventId, sseEvent } from "../model/sse.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
-import { eventId, sseEvent } from "./sse.js";
 
 export interface WatchStreamOptions {
   /** The store's head notifier: commits wake the stream, and its closing ends it. */

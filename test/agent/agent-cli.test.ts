@@ -12,7 +12,7 @@ function readReplica(path: string) {
   try {
     return replicaRows(
       db
-        .prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows")
+        .prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows WHERE value IS NOT NULL")
         .all()
         .map((r) => ({ ...r, value: JSON.parse(r.value) })),
     );

@@ -66,7 +66,9 @@ async function serverRows(client: VersoClient, region: string): Promise<Map<stri
 function replicaFile(path: string): Map<string, Snapshot> {
   const db = new Database(path, { readonly: true });
   try {
-    const rows = db.prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows").all();
+    const rows = db
+      .prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows WHERE value IS NOT NULL")
+      .all();
     return replicaRows(rows.map((r) => ({ ...r, value: JSON.parse(r.value) })));
   } finally {
     db.close();

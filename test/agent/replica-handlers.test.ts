@@ -91,10 +91,16 @@ describe("replica handlers, at least once", () => {
     const after = new Database(path, { readonly: true });
     t.after(() => after.close());
     assert.equal(after.pragma("user_version", { simple: true }), REPLICA_STATE_VERSION);
-    assert.equal(REPLICA_STATE_VERSION, 4);
+    assert.equal(REPLICA_STATE_VERSION, 5);
     // State version 3 records the schema selection (an old file holds none, so it is not
-    // rebuilt); version 4 gives the agent its id.
-    assert.deepEqual(after.prepare("SELECT cursor, handled, schemas FROM replica_state").get(), { cursor: 3, handled: 1, schemas: "{}" });
+    // rebuilt); version 4 gives the agent its id; version 5 keeps tombstones, and a file
+    // that kept none serves its feed from its cursor at the upgrade (its floor).
+    assert.deepEqual(after.prepare("SELECT cursor, handled, schemas, floor FROM replica_state").get(), {
+      cursor: 3,
+      handled: 1,
+      schemas: "{}",
+      floor: 2,
+    });
     assert.match(String(after.prepare("SELECT agent_id FROM replica_state").pluck().get()), /^agt_[0-9a-f]{18}$/);
     assert.deepEqual(after.prepare("SELECT count(*) AS n FROM journal").get(), { n: 0 });
     assert.deepEqual(after.prepare("SELECT key FROM rows ORDER BY key").pluck().all(), ["a", "b", "c"]);

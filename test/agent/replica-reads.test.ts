@@ -11,6 +11,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { startReadListener } from "../../src/agent/read-listener.js";
 import { openReplica } from "../../src/agent/replica.js";
+import { ReplicaReader } from "../../src/agent/replica-reader.js";
 import type { FeedTransport } from "../../src/agent/transport.js";
 import type { FeedEvent } from "../../src/client/feed.js";
 import { ConsistencyTimeoutError } from "../../src/protocol/errors.js";
@@ -169,7 +170,7 @@ describe("replica reads", () => {
     assert.deepEqual(replica.get("c", "k"), { key: "k", version: 2, value: 2 }, "without options get stays synchronous");
   });
 
-  it("the listener on a Unix socket: token, 405 for writes, 404 for the feed, HEAD, bad names", async (t) => {
+  it("the listener on a Unix socket: token, 405 for writes, the feed with its floor, HEAD, bad names", async (t) => {
     const dir = tempDir(t);
     const transport: FeedTransport = async function* (_position, signal) {
       yield {
@@ -215,17 +216,94 @@ describe("replica reads", () => {
     assert.equal(write.headers.allow, "GET, HEAD");
     assert.deepEqual(Object.keys(JSON.parse(write.body)), ["error"]);
     assert.match(JSON.parse(write.body).error.message, /http:\/\/cp:7070/);
-    for (const path of ["/v1/regions/eu/changes", "/v1/regions/eu/watch", "/v2/x", "/v1/regions/eu/collections/c/rows/nope"]) {
+    for (const path of ["/v2/x", "/v1/regions/eu/collections/c/rows/nope", "/v1/regions/eu/changes/x"]) {
       const answer = await httpGet(socket, path, auth);
       assert.equal(answer.status, 404, path);
       assert.equal(JSON.parse(answer.body).error.code, "not_found", path);
     }
+    const watchHead = await httpGet(socket, "/v1/regions/eu/watch", auth, "HEAD");
+    assert.equal(watchHead.status, 404, "no HEAD for a stream, as on the server");
+    // The file was filled by a reset at 3: it knows nothing before, so 3 is its floor.
+    const fromNothing = await httpGet(socket, "/v1/regions/eu/changes", auth);
+    assert.equal(fromNothing.headers["cache-control"], "no-store");
+    const resetPage = {
+      region: "eu",
+      epoch: "e",
+      reset: true,
+      ops: [{ op: "clear" }, { op: "put", collection: "c", key: "a/b", version: 3, value: [1] }],
+      cursor: 3,
+      head: 3,
+      more: false,
+      resetRows: 1,
+    };
+    assert.deepEqual(JSON.parse(fromNothing.body), resetPage);
+    assert.deepEqual(
+      JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=2&epoch=e", auth)).body),
+      resetPage,
+      "below the floor",
+    );
+    assert.deepEqual(JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=3&epoch=x", auth)).body), resetPage, "another epoch");
+    const { resetRows: _, ...incremental } = resetPage;
+    assert.deepEqual(JSON.parse((await httpGet(socket, "/v1/regions/eu/changes?since=3&epoch=e", auth)).body), {
+      ...incremental,
+      reset: false,
+      ops: [],
+    });
+    const badSince = await httpGet(socket, "/v1/regions/eu/changes?since=-1", auth);
+    assert.deepEqual([badSince.status, JSON.parse(badSince.body).error.code], [400, "bad_request"]);
     const bad = await httpGet(socket, "/v1/regions/eu/collections/c/rows?limit=abc", auth);
     assert.deepEqual([bad.status, JSON.parse(bad.body).error.code], [400, "bad_request"]);
     const badName = await httpGet(socket, "/v1/regions/e%20u", auth);
     assert.deepEqual([badName.status, JSON.parse(badName.body).error.code], [400, "bad_request"]);
     const region = JSON.parse((await httpGet(socket, "/v1/regions/eu", auth)).body);
     assert.deepEqual(region, { region: "eu", epoch: "e", version: 3, floor: 3, head: 3, lagVersions: 0 });
+  });
+
+  it("purges tombstones older than its retention after a page, raising the floor its feed is served from", async (t) => {
+    const dir = tempDir(t);
+    const pages: Page[] = [];
+    let wake: (() => void) | undefined;
+    const transport: FeedTransport = async function* (_position, signal) {
+      for (;;) {
+        while (pages.length === 0) {
+          if (signal.aborted) return;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal.addEventListener("abort", () => resolve(), { once: true });
+          });
+        }
+        yield { type: "changes", page: pages.shift() as Page } satisfies FeedEvent;
+      }
+    };
+    const send = (page: Page) => {
+      pages.push(page);
+      wake?.();
+    };
+    const path = join(dir, "r.db");
+    const replica = openReplica({ server: "http://unused", region: "eu", path, transport, tombstoneRetentionMs: 20 });
+    t.after(() => replica.stop());
+    const base = { region: "eu", epoch: "e", more: false } as const;
+    send({ ...base, reset: true, ops: [{ op: "clear" }], cursor: 0, head: 0 });
+    send({ ...base, reset: false, ops: [{ op: "put", collection: "c", key: "a", version: 1, value: 1 }], cursor: 1, head: 1 });
+    send({ ...base, reset: false, ops: [{ op: "del", collection: "c", key: "a", version: 2 }], cursor: 2, head: 2 });
+    await replica.waitFor(2);
+    assert.equal(replica.floor, 0, "a fresh tombstone is kept");
+    assert.equal(replica.get("c", "a"), undefined, "reads ignore it");
+    const reader = new ReplicaReader(path);
+    t.after(() => reader.close());
+    assert.deepEqual(reader.page({ region: "eu", since: 1, epoch: "e", limit: 10 }).ops, [
+      { op: "del", collection: "c", key: "a", version: 2 },
+    ]);
+    // Once it is older than the retention, the next page purges it (at most once per retention here).
+    const old = Date.now() + 25;
+    while (Date.now() < old) await turn();
+    send({ ...base, reset: false, ops: [{ op: "put", collection: "c", key: "b", version: 3, value: 3 }], cursor: 3, head: 3 });
+    await replica.waitFor(3);
+    assert.equal(replica.floor, 2);
+    assert.equal(reader.page({ region: "eu", since: 1, epoch: "e", limit: 10 }).reset, true, "below the new floor: a reset");
+    assert.deepEqual(reader.page({ region: "eu", since: 2, epoch: "e", limit: 10 }).ops, [
+      { op: "put", collection: "c", key: "b", version: 3, valueJson: "3" },
+    ]);
   });
 
   it("refuses to listen beyond loopback without a token", async (t) => {

@@ -177,7 +177,7 @@ describe("replica agent (poll transport)", () => {
     const readAll = () =>
       replicaRows(
         reader
-          .prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows")
+          .prepare<[], { collection: string; key: string; version: number; value: string }>("SELECT * FROM rows WHERE value IS NOT NULL")
           .all()
           .map((r) => ({ ...r, value: JSON.parse(r.value) })),
       );

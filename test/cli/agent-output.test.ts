@@ -55,6 +55,32 @@ describe("verso agent output", () => {
     ]);
   });
 
+  it("shows a percentage when the reset page told how many rows the reset holds", () => {
+    const json = harness("json");
+    json.replica.emit("page", { ...page(1001, 10, true, true), resetRows: 4000 });
+    json.tick(2000);
+    json.replica.emit("page", page(1000, 20, false, true));
+    json.tick(2000);
+    // Rows written during the reset may come on top: the percentage stops at 100.
+    json.replica.emit("page", page(2500, 90, false, true));
+    const progress = json.out.map((l) => JSON.parse(l)).filter((e) => e.event === "resetProgress");
+    assert.deepEqual(
+      progress.map(({ rows, total, percent }) => ({ rows, total, percent })),
+      [
+        { rows: 1000, total: 4000, percent: 25 },
+        { rows: 2000, total: 4000, percent: 50 },
+        { rows: 4500, total: 4000, percent: 100 },
+      ],
+    );
+
+    const tty = harness("human", { tty: true });
+    tty.replica.emit("page", { ...page(1_234, 10, true, true), resetRows: 9_870 });
+    tty.tick(2000);
+    tty.replica.emit("page", page(3_702, 20, false, true));
+    assert.ok(tty.out[0]?.startsWith("\rreset in progress: rows 1,233 of 9,870 (12%), "), tty.out[0]);
+    assert.ok(tty.out[1]?.startsWith("\rreset in progress: rows 4,935 of 9,870 (50%), 2,468 rows/s"), tty.out[1]);
+  });
+
   it("rewrites one progress line on a terminal and ends it before the next line", () => {
     const h = harness("human", { tty: true });
     h.replica.emit("page", page(11, 10, true, true));

@@ -143,6 +143,8 @@ export function describeFeed(open: OpenBackend): void {
             cursor: 7,
             head: 7,
             more: false,
+            // How many live rows the whole reset holds, counted on the page's snapshot.
+            resetRows: 4,
           },
         );
       }));

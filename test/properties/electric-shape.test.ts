@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { encodeHandle, heldLife, refetchReason, type ShapeHandle, shapeMessages, snapshotHandle } from "../../src/model/electric-shape.js";
+import type { FeedRow } from "../../src/model/feed-rows.js";
+import { type FeedSource, readPageSync } from "../../src/model/page-read.js";
 import type { ChangesQuery, RawPage } from "../../src/model/raw-page.js";
-import { type FeedSource, readPageSync } from "../../src/storage/page-read.js";
-import type { FeedRow } from "../../src/storage/shared.js";
 
 const KEYS = ["a", "b", "c", "d", "e"];
 const COLLECTIONS = ["shape", "other"];
@@ -69,6 +69,7 @@ class RegionModel {
   read(query: ChangesQuery): RawPage {
     const source: FeedSource = {
       region: () => ({ id: 1, name: "r", epoch: "e", version: this.head, floor: this.floor }),
+      liveCount: () => assert.fail("the feed of one collection counts no rows"),
       rows: (fetch) => {
         const rows = [...this.rows.values()]
           .filter((row) => row.collection === fetch.collection && row.version > fetch.from && (!fetch.live || !row.deleted))

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { eventId, parseEventId, sseEvent } from "../../src/server/sse.js";
+import { eventId, parseEventId, sseEvent } from "../../src/model/sse.js";
 
 describe("SSE framing", () => {
   it("frames an event with its id and one data line per line of data", () => {

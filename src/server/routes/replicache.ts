@@ -7,12 +7,12 @@ import type { FastifyInstance } from "fastify";
 import { checkName } from "../../core/commands.js";
 import { replicachePull } from "../../core/replicache-pull.js";
 import { replicachePushCommand } from "../../core/replicache-push.js";
+import { sseEvent } from "../../model/sse.js";
 import type { ReplicachePushResult } from "../../protocol/replicache.js";
 import { abortOnClose } from "../abort-on-close.js";
 import type { RouteContext } from "../route-context.js";
 import { PULL_REQUEST, PULL_RESPONSE, PUSH_REQUEST, PUSH_RESPONSE } from "../schema/replicache.js";
 import { errors, json, params, REGION_PARAM, type RouteSchema, WRITE_ERRORS } from "../schema/route-schema.js";
-import { sseEvent } from "../sse.js";
 import type { RegionParams } from "./params.js";
 
 const PULL: RouteSchema = {

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { SharedFeed } from "../../core/shared-feed.js";
 import type { RawPage } from "../../model/raw-page.js";
+import { parseEventId } from "../../model/sse.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { header, intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import { errors, FEED_QUERY, headers, params, query, REGION_PARAM, type RouteSchema, VERSO_SCHEMA } from "../schema/route-schema.js";
-import { parseEventId } from "../sse.js";
 import { WatchStream } from "../watch-stream.js";
 import type { Query, RegionParams } from "./params.js";
 

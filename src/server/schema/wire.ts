@@ -99,15 +99,19 @@ const PAGE_OP: JsonSchema = {
   ],
 };
 
-export const PAGE: JsonSchema = object({
-  region: string(),
-  epoch: string(),
-  reset: { type: "boolean", description: "the ops start with clear, then the live rows" },
-  ops: { type: "array", items: PAGE_OP },
-  cursor: integer("pass it as since for the next page"),
-  head: integer(),
-  more: { type: "boolean" },
-});
+export const PAGE: JsonSchema = object(
+  {
+    region: string(),
+    epoch: string(),
+    reset: { type: "boolean", description: "the ops start with clear, then the live rows" },
+    ops: { type: "array", items: PAGE_OP },
+    cursor: integer("pass it as since for the next page"),
+    head: integer(),
+    more: { type: "boolean" },
+    resetRows: integer("on the first page of a reset: the live rows the whole reset holds"),
+  },
+  ["resetRows"],
+);
 
 const TXN_OP: JsonSchema = {
   oneOf: [

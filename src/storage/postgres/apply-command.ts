@@ -8,9 +8,10 @@
 import type pg from "pg";
 import { compactionFloor } from "../../model/compaction.js";
 import { checkConditions } from "../../model/conditions.js";
+import { type RegionRow, toRegion } from "../../model/feed-rows.js";
 import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
-import { newEpoch, type RegionRow, toRegion } from "../shared.js";
+import { newEpoch } from "../shared.js";
 import { applyPush } from "./replicache-push.js";
 import { bumpAndWrite, lockRegion, rowStates } from "./row-writes.js";
 import type { Statements } from "./statements.js";

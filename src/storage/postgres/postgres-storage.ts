@@ -6,13 +6,13 @@
  * are announced with NOTIFY inside the write transaction and heard by every node.
  */
 import type pg from "pg";
+import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../../model/feed-rows.js";
 import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import type { AgentStorage } from "../agent-storage.js";
 import type { SchemaStorage } from "../schema-storage.js";
-import { emptyRegion, type RegionRow, schemaOf, toRegion } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { durabilityWarnings, newClient, openPool } from "./connect.js";

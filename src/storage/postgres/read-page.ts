@@ -6,9 +6,9 @@
  * its `head` agree: a reader never gets a head whose rows it was not shown.
  */
 import type pg from "pg";
+import type { FeedRow, RegionRow } from "../../model/feed-rows.js";
+import { type AsyncFeedSource, readPageAsync, startPage } from "../../model/page-read.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { type AsyncFeedSource, readPageAsync, startPage } from "../page-read.js";
-import type { FeedRow, RegionRow } from "../shared.js";
 import type { Statements } from "./statements.js";
 import { inSnapshot } from "./transaction.js";
 
@@ -58,5 +58,6 @@ function snapshotSource(client: pg.ClientBase, sql: Statements): AsyncFeedSource
           : await client.query<FeedRow>(fetch.live ? sql.liveUpTo : sql.changesUpTo, [fetch.regionId, fetch.from, fetch.upTo]);
       return rows;
     },
+    liveCount: async (regionId) => (await client.query<{ n: number }>(sql.liveCount, [regionId])).rows[0]?.n ?? 0,
   };
 }

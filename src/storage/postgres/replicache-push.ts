@@ -7,11 +7,12 @@
  */
 import type pg from "pg";
 import { checkConditions } from "../../model/conditions.js";
+import type { RegionRow } from "../../model/feed-rows.js";
 import { needsRowStates, type ReplicacheClientState, resolveMutationOps } from "../../model/replicache.js";
 import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { PushRun } from "../replicache-push-run.js";
-import { newEpoch, type RegionRow } from "../shared.js";
+import { newEpoch } from "../shared.js";
 import { Pipelined } from "./pipelined.js";
 import { bumpAndWrite, lockRegion, rowStates } from "./row-writes.js";
 import type { Statements } from "./statements.js";

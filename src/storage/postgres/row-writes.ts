@@ -4,8 +4,9 @@
  */
 import type pg from "pg";
 import type { RowState } from "../../model/conditions.js";
+import type { RegionRow } from "../../model/feed-rows.js";
 import type { WriteOp } from "../../model/write-command.js";
-import { newEpoch, type RegionRow } from "../shared.js";
+import { newEpoch } from "../shared.js";
 import type { Statements } from "./statements.js";
 
 export async function lockRegion(client: pg.ClientBase, sql: Statements, name: string): Promise<RegionRow | undefined> {

@@ -65,6 +65,7 @@ export function statements(schema: string) {
       WHERE g.name = $1
       ORDER BY c.version, c.collection, c.key`,
     changesAfter: `SELECT ${FEED_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND version > $2 ORDER BY version, collection, key LIMIT $3`,
+    liveCount: `SELECT count(*)::int AS n FROM ${s}.rows WHERE region_id = $1 AND NOT deleted`,
     liveAfter: `SELECT ${FEED_COLUMNS} FROM ${s}.rows WHERE region_id = $1 AND version > $2 AND NOT deleted
       ORDER BY version, collection, key LIMIT $3`,
     /** A version larger than the page, or a reset's compacted prefix, fetched whole: (from, upTo]. */

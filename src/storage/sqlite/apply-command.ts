@@ -5,9 +5,10 @@
  */
 import { compactionFloor } from "../../model/compaction.js";
 import { checkConditions, type RowState } from "../../model/conditions.js";
+import { toRegion } from "../../model/feed-rows.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
-import { newEpoch, toRegion } from "../shared.js";
+import { newEpoch } from "../shared.js";
 import { applyPush } from "./replicache-push.js";
 import type { Statements } from "./statements.js";
 

@@ -3,8 +3,8 @@
  * snapshot, so the page's rows and its `head` agree.
  */
 import type Database from "better-sqlite3";
+import { type FeedSource, readPageSync } from "../../model/page-read.js";
 import type { ChangesQuery, RawPage } from "../../model/raw-page.js";
-import { type FeedSource, readPageSync } from "../page-read.js";
 import type { Statements } from "./statements.js";
 
 export type PageReader = (query: ChangesQuery) => RawPage;
@@ -27,6 +27,7 @@ export function pageReader(db: Database.Database, sql: Statements): PageReader {
         ? (fetch.live ? sql.liveAfter : sql.changesAfter).all(fetch.regionId, fetch.from, fetch.limit)
         : (fetch.live ? sql.liveUpTo : sql.changesUpTo).all(fetch.regionId, fetch.from, fetch.upTo);
     },
+    liveCount: (regionId) => sql.liveCount.get(regionId)?.n ?? 0,
   };
   return db.transaction((query: ChangesQuery) => readPageSync(source, query));
 }

@@ -4,13 +4,14 @@
  * never observe a half-applied batch, and one connection is all the process needs.
  */
 import type Database from "better-sqlite3";
+import { emptyRegion, schemaOf, toRegion } from "../../model/feed-rows.js";
 import type { ChangesQuery, RawPage, StoredRow } from "../../model/raw-page.js";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
 import type { Region } from "../../protocol/types.js";
 import type { AgentStorage } from "../agent-storage.js";
 import type { SchemaStorage } from "../schema-storage.js";
-import { committedHeads, emptyRegion, schemaOf, toRegion } from "../shared.js";
+import { committedHeads } from "../shared.js";
 import type { CommitObserver, Storage } from "../storage.js";
 import type { TokenStorage } from "../token-storage.js";
 import { openVersoFile, type VersoFileOptions } from "./open-verso-file.js";

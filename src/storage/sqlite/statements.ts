@@ -2,7 +2,7 @@
  * Every SQL statement the SQLite backend runs, prepared once per connection.
  */
 import type Database from "better-sqlite3";
-import type { FeedRow, RegionRow } from "../shared.js";
+import type { FeedRow, RegionRow } from "../../model/feed-rows.js";
 
 /**
  * The queries that look at tombstones only. Each says `deleted = 1` literally, so SQLite
@@ -68,6 +68,7 @@ export function statements(db: Database.Database) {
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? ORDER BY version, collection, key LIMIT ?`,
     ),
+    liveCount: prepare<[number], { n: number }>("SELECT count(*) AS n FROM rows WHERE region_id = ? AND deleted = 0"),
     liveAfter: prepare<[number, number, number], FeedRow>(
       `SELECT collection, key, version, deleted, value, schema_version FROM rows
        WHERE region_id = ? AND version > ? AND deleted = 0 ORDER BY version, collection, key LIMIT ?`,

@@ -6,10 +6,10 @@
  * SQLite synchronously inside one read transaction (readPageSync), PostgreSQL
  * asynchronously on one snapshot (readPageAsync).
  */
-import { type Cut, cutFloor, cutPage, needsReset } from "../model/feed.js";
-import type { ChangesQuery, RawPage, RawPageOp, RowLife } from "../model/raw-page.js";
 import type { Region } from "../protocol/types.js";
-import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./shared.js";
+import { type Cut, cutFloor, cutPage, needsReset } from "./feed.js";
+import { emptyRegion, type FeedRow, type RegionRow, schemaOf, toRegion } from "./feed-rows.js";
+import type { ChangesQuery, RawPage, RawPageOp, RowLife } from "./raw-page.js";
 
 /**
  * Rows of one region in version order (then collection, key). `live`: without
@@ -29,11 +29,14 @@ export type PageStep = { page: RawPage } | { fetch: FeedFetch; next: (rows: read
 export interface FeedSource {
   region(name: string): RegionRow | undefined;
   rows(fetch: FeedFetch): readonly FeedRow[];
+  /** Live rows of the region (a reset page tells it, so readers can show a percentage). */
+  liveCount(regionId: number): number;
 }
 
 export interface AsyncFeedSource {
   region(name: string): Promise<RegionRow | undefined>;
   rows(fetch: FeedFetch): Promise<readonly FeedRow[]>;
+  liveCount(regionId: number): Promise<number>;
 }
 
 /** The first step of a page read, once the region's row is known (undefined: never written). */
@@ -61,15 +64,25 @@ export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery)
 }
 
 export function readPageSync(source: FeedSource, query: ChangesQuery): RawPage {
-  let step = startPage(source.region(query.region), query);
+  const region = source.region(query.region);
+  let step = startPage(region, query);
   while ("fetch" in step) step = step.next(source.rows(step.fetch));
-  return step.page;
+  return region && countsRows(query, step.page) ? { ...step.page, resetRows: source.liveCount(region.id) } : step.page;
 }
 
 export async function readPageAsync(source: AsyncFeedSource, query: ChangesQuery): Promise<RawPage> {
-  let step = startPage(await source.region(query.region), query);
+  const region = await source.region(query.region);
+  let step = startPage(region, query);
   while ("fetch" in step) step = step.next(await source.rows(step.fetch));
-  return step.page;
+  return region && countsRows(query, step.page) ? { ...step.page, resetRows: await source.liveCount(region.id) } : step.page;
+}
+
+/**
+ * Counted once per reset (only its first page is a reset page), on the page's snapshot;
+ * the count is the region's, so the feed of one collection (a shape) leaves it out.
+ */
+function countsRows(query: ChangesQuery, page: RawPage): boolean {
+  return page.reset && query.collection === undefined;
 }
 
 /**
