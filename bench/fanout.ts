@@ -3,7 +3,7 @@
  * watchers whose clients run in a separate process (and the server in a third), so
  * that the server's memory and CPU are its own.
  *
- *   node --import tsx bench/fanout.ts [--watchers 1000] [--writes 30] [--interval 100] [--warmup 5]
+ *   node --import tsx bench/fanout.ts [--watchers 1000] [--writes 30] [--interval 100] [--warmup 5] [--cpu-prof DIR]
  *
  * Delivery latency = from just before the write's HTTP request until a watcher's
  * client process read the event carrying that version; it includes the durable commit.
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     writes: { type: "string", default: "30" },
     interval: { type: "string", default: "100" },
     warmup: { type: "string", default: "5" },
+    // Writes a V8 CPU profile of the server process into DIR (node --cpu-prof).
+    "cpu-prof": { type: "string" },
   },
 });
 const watchers = Number(values.watchers);
@@ -60,7 +62,8 @@ interface Memory {
   collected: boolean;
 }
 
-const server = child("./fanout-server.ts", ["--expose-gc"]);
+const profile = values["cpu-prof"];
+const server = child("./fanout-server.ts", ["--expose-gc", ...(profile === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profile])]);
 const clients = child("./fanout-clients.ts", []);
 const stopChildren = () => {
   server.kill();
