@@ -30,6 +30,7 @@ const SUITES: Record<string, Suite> = {
   restate: { script: "restate.ts" },
   bootstrap: { script: "bootstrap.ts" },
   fanout: { script: "fanout.ts" },
+  stalled: { script: "fanout-stalled.ts" },
   edge: { script: "edge-reads.ts" },
 };
 

@@ -11,7 +11,15 @@ export class EncodedEvent {
   private plainBytes: Buffer | undefined;
   private chunkBytes: Buffer | undefined;
 
-  constructor(readonly text: string) {}
+  /**
+   * `source` is what the bytes were made from (a shared feed page): whoever holds the
+   * event while a socket has not taken its bytes keeps it alive too, so that a new
+   * watcher at the same position is handed the same page and these same bytes.
+   */
+  constructor(
+    readonly text: string,
+    readonly source?: object,
+  ) {}
 
   /** The event alone, for a response without chunked transfer coding (HTTP/1.0). */
   get plain(): Buffer {

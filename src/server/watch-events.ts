@@ -24,6 +24,7 @@ export function changesEvent(page: RawPage, after: FeedPosition, shape: PageShap
         serializePage(page),
         eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) }),
       ),
+      page,
     );
     encoded.set(page, event);
   }

@@ -50,6 +50,8 @@ export class WatchStream {
   /** Fires when the stream must end, whatever the reason; every wait listens to it. */
   private readonly ending = new AbortController();
   private endReason: StreamEnd | undefined;
+  /** The last event while the socket still holds its bytes (see EncodedEvent's source). */
+  private pending: EncodedEvent | undefined;
   private running: Promise<StreamEnd> | undefined;
 
   constructor(private readonly options: WatchStreamOptions) {}
@@ -212,7 +214,15 @@ export class WatchStream {
       return false;
     }
     writeEvent(response, event);
+    if (needsDrain(response)) this.holdUntilDrained(event);
+    else this.pending = undefined;
     return true;
+  }
+
+  private holdUntilDrained(event: EncodedEvent): void {
+    const waiting = this.pending !== undefined;
+    this.pending = event;
+    if (!waiting) (this.options.response.socket ?? this.options.response).once("drain", () => (this.pending = undefined));
   }
 
   /**
