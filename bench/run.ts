@@ -31,6 +31,7 @@ const SUITES: Record<string, Suite> = {
   bootstrap: { script: "bootstrap.ts" },
   fanout: { script: "fanout.ts" },
   stalled: { script: "fanout-stalled.ts" },
+  etcd: { script: "etcd.ts" },
   edge: { script: "edge-reads.ts" },
 };
 
