@@ -17,6 +17,8 @@ export interface HttpLoad {
   body?: string;
   /** Bodies used in turn, one per request (for peers whose keys travel in the body); wins over `body`. */
   bodies?: readonly string[];
+  /** Seconds after which wrk counts a request as timed out (wrk's default: 2). */
+  timeoutSeconds?: number;
 }
 
 interface WrkSummary {
@@ -75,7 +77,15 @@ export async function requestsPerSecond(url: string, load: HttpLoad, connections
   try {
     const file = temp.file("load.lua");
     writeFileSync(file, script(load));
-    const [command, args] = pinnedCommand("wrk", ["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "-s", file, url]);
+    const [command, args] = pinnedCommand("wrk", [
+      "-t1",
+      `-c${connections}`,
+      `-d${Math.max(1, Math.round(seconds))}s`,
+      ...(load.timeoutSeconds === undefined ? [] : ["--timeout", `${load.timeoutSeconds}s`]),
+      "-s",
+      file,
+      url,
+    ]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
