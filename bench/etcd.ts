@@ -186,13 +186,20 @@ try {
   if (verso.pid === undefined) throw new Error("verso has no pid");
 
   const value = JSON.stringify(VALUE);
-  const versoWrite: HttpLoad = { method: "PUT", path: `/v1/regions/${REGION}/collections/c/rows/d{i}`, keys: KEYS, body: value };
+  // A loaded machine stalls fsyncs for seconds at times: only a request lost for 10 s fails the run.
+  const versoWrite: HttpLoad = {
+    method: "PUT",
+    path: `/v1/regions/${REGION}/collections/c/rows/d{i}`,
+    keys: KEYS,
+    body: value,
+    timeoutSeconds: 10,
+  };
   const etcdWrite: HttpLoad = {
     method: "POST",
     path: "/v3/kv/put",
     bodies: Array.from({ length: KEYS }, (_, i) => JSON.stringify({ key: b64(`${REGION}/c/d${i}`), value: b64(value) })),
+    timeoutSeconds: 10,
   };
-  // Large answers under a loaded machine: a request may wait behind several others.
   const versoRead: HttpLoad = { method: "GET", path: `/v1/regions/${REGION}/changes?since=0&limit=${KEYS}`, timeoutSeconds: 10 };
   const etcdRead: HttpLoad = {
     method: "POST",

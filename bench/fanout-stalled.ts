@@ -113,35 +113,42 @@ try {
     return performance.now() - started;
   };
 
-  const phase = async (stalled: number, round: number): Promise<number[]> => {
+  const phase = async (stalled: number, round: number): Promise<{ latencies: number[]; cpuPerWrite: number }> => {
     const region = `w${round}-${stalled}`;
     await put(region, "first");
     const sockets = await Promise.all(Array.from({ length: stalled }, () => stalledWatcher(url, region)));
     await untilStreams(stalled);
     for (let i = 0; i < 20; i++) await put(region, `warm-${i % 4}`);
     const latencies: number[] = [];
+    const cpuBefore = await ask<{ micros: number }>("cpu");
     for (let i = 0; i < writes; i++) latencies.push(await put(region, `k${i % 16}`));
+    const cpuAfter = await ask<{ micros: number }>("cpu");
     for (const socket of sockets) socket.destroy();
     await untilStreams(0);
-    return latencies.sort((a, b) => a - b);
+    return { latencies: latencies.sort((a, b) => a - b), cpuPerWrite: (cpuAfter.micros - cpuBefore.micros) / writes };
   };
 
   console.log(`write latency, ${writes} sequential PUTs of ${valueBytes} B values per phase`);
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const none = await phase(0, round);
-    const stalled = await phase(stalledCount, round);
+    const { latencies: none, cpuPerWrite: cpuNone } = await phase(0, round);
+    const { latencies: stalled, cpuPerWrite: cpuStalled } = await phase(stalledCount, round);
+    cpuRatios.push(cpuStalled / cpuNone);
     const cutOff = /^verso_watchers_cut_off_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
     const ratio = percentile(stalled, 99) / percentile(none, 99);
     ratios.push(ratio);
     console.log(
       `  round ${round + 1}: p50 ${percentile(none, 50).toFixed(2)} / ${percentile(stalled, 50).toFixed(2)} ms, ` +
         `p99 ${percentile(none, 99).toFixed(2)} / ${percentile(stalled, 99).toFixed(2)} ms (none / ${stalledCount} stalled); ` +
-        `p99 ratio ${ratio.toFixed(2)}; cut off so far ${cutOff}`,
+        `p99 ratio ${ratio.toFixed(2)}; server CPU per write ${(cpuNone / 1000).toFixed(2)} / ${(cpuStalled / 1000).toFixed(2)} ms; ` +
+        `cut off so far ${cutOff}`,
     );
   }
   ratios.sort((a, b) => a - b);
+  cpuRatios.sort((a, b) => a - b);
   console.log(`  write p99 with ${stalledCount} stalled watchers / without, median of rounds: ${percentile(ratios, 50).toFixed(2)}`);
+  console.log(`  server CPU per write with / without, median of rounds:        ${percentile(cpuRatios, 50).toFixed(2)}`);
 
   // One transaction of `resetRows` rows of 1 KiB: a reset page of about resetRows KiB.
   const row = JSON.stringify("y".repeat(1000));
