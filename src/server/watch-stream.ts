@@ -1,7 +1,9 @@
 /**
  * One watch connection: feed pages pumped into an SSE response. Commits wake it through
  * the store's head notifier, so between heartbeats an idle watcher costs a timer and no
- * database reads; reads after a commit are shared with the other watchers (SharedFeed).
+ * database reads. Once caught up it waits in the group of watchers at its position
+ * (watch-fanout.ts), which reads, encodes and writes each commit's page once for all of
+ * them; reads it makes itself are shared with the other watchers too (SharedFeed).
  *
  * Flow control, so that no consumer can hold up writers or other watchers:
  * - a catch-up (pages with `more`) sends the next page once the previous one has left
