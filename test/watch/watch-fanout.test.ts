@@ -223,3 +223,65 @@ describe("watch fan-out: groups", () => {
     }
   });
 });
+
+describe("watch fan-out: a reset streamed page by page", () => {
+  it("arrives whole and in order, for any number of rows and page size, then the stream goes live", async () => {
+    const t = await startTestServer();
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.array(fc.nat({ max: 39 }), { maxLength: 5 }),
+          async (rows, limit, deletes) => {
+            const region = `reset-${run++}`;
+            for (let i = 0; i < rows; i++) await t.store.put(region, "c", `k${i}`, { i });
+            const gone = new Set(deletes.filter((i) => i < rows));
+            for (const i of gone) await t.store.delete(region, "c", `k${i}`);
+            const { version: head } = await t.store.getVersion(region);
+            // Two watchers at once: the second may share the first's pages and bytes.
+            const readers = await Promise.all([1, 2].map(() => SseReader.open(watchUrl(t.url, region, { limit }))));
+            try {
+              const streams: string[][] = [];
+              for (const reader of readers) {
+                const pages: Page[] = [];
+                do pages.push(JSON.parse((await reader.nextOf("changes")).data) as Page);
+                while (pages.at(-1)?.more);
+                assert.equal(pages[0]?.reset, true);
+                assert.ok(
+                  pages.slice(1).every((p) => !p.reset),
+                  "one reset, then its continuation",
+                );
+                const cursors = pages.map((p) => p.cursor);
+                assert.deepEqual(
+                  cursors,
+                  [...cursors].sort((a, b) => a - b),
+                  "cursors in order",
+                );
+                assert.equal(pages.at(-1)?.cursor, head);
+                const live = new Map<string, number>();
+                for (const page of pages)
+                  for (const op of page.ops) {
+                    if (op.op === "put") live.set(op.key, op.version);
+                    else if (op.op === "del") live.delete(op.key);
+                  }
+                const expected = Array.from({ length: rows }, (_, i) => i).filter((i) => !gone.has(i));
+                assert.deepEqual([...live.keys()].sort(), expected.map((i) => `k${i}`).sort());
+                streams.push(pages.map((p) => JSON.stringify(p)));
+              }
+              assert.deepEqual(streams[1], streams[0], "both watchers got the same pages");
+              const { version } = await t.store.put(region, "c", "after", 1);
+              for (const reader of readers) assert.equal((JSON.parse((await reader.nextOf("changes")).data) as Page).cursor, version);
+            } finally {
+              for (const reader of readers) reader.close();
+            }
+          },
+        ),
+        { numRuns: 8 },
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
