@@ -3,7 +3,9 @@
  * it. A socket that cannot take the bytes at once keeps a reference to them, not a copy,
  * so N stalled watchers of one page hold that page once between them.
  */
+import type { EventEmitter } from "node:events";
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 
 const CRLF = "\r\n";
 
@@ -43,18 +45,43 @@ export class EncodedEvent {
 }
 
 /**
- * Writes the event to the response's socket directly once the response owns it (its
- * headers flushed): one write of shared bytes, where ServerResponse.write would frame
- * and copy them again for every socket. Before that (a pipelined response still queued
- * behind another) ServerResponse queues it.
+ * Where one stream's events go. Once the response owns its socket with its headers
+ * flushed, events are written to the socket directly: one write of shared bytes, where
+ * ServerResponse.write would frame and copy them again for every socket. Before that (a
+ * pipelined response still queued behind another) ServerResponse queues them.
  */
-export function writeEvent(response: ServerResponse, event: EncodedEvent): void {
-  const socket = response.socket;
-  if (socket !== null && response.headersSent) socket.write(response.chunkedEncoding ? event.chunk : event.plain);
-  else response.write(event.plain);
-}
+export class EventSink {
+  private socket: Socket | null = null;
+  private chunked = false;
 
-/** Whether the bytes written so far wait for the consumer to read (the socket's buffer is past its mark). */
-export function needsDrain(response: ServerResponse): boolean {
-  return response.socket?.writableNeedDrain === true || response.writableNeedDrain;
+  constructor(private readonly response: ServerResponse) {}
+
+  write(event: EncodedEvent): void {
+    const socket = this.direct();
+    if (socket !== null) socket.write(this.chunked ? event.chunk : event.plain);
+    else this.response.write(event.plain);
+  }
+
+  /** Bytes written that the consumer has not taken yet (beyond what the kernel holds). */
+  get unsent(): number {
+    return this.socket?.writableLength ?? this.response.writableLength;
+  }
+
+  /** Whether the unsent bytes are past the socket's mark, so that the next write waits for `drain`. */
+  get needsDrain(): boolean {
+    return this.socket?.writableNeedDrain ?? this.response.writableNeedDrain;
+  }
+
+  /** What emits `drain` for the writes made so far. */
+  get drains(): EventEmitter {
+    return this.socket ?? this.response;
+  }
+
+  private direct(): Socket | null {
+    if (this.socket === null && this.response.socket !== null && this.response.headersSent) {
+      this.socket = this.response.socket;
+      this.chunked = this.response.chunkedEncoding;
+    }
+    return this.socket;
+  }
 }

@@ -18,7 +18,7 @@ import type { PageShape, SharedFeed } from "../core/shared-feed.js";
 import type { HeadNotifier } from "../model/head-notifier.js";
 import type { RawPage } from "../model/raw-page.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
-import { type EncodedEvent, needsDrain, writeEvent } from "./encoded-event.js";
+import { type EncodedEvent, EventSink } from "./encoded-event.js";
 import { changesEvent, progressEvent } from "./watch-events.js";
 import type { FanOutMember, Handover, WatchFanOut } from "./watch-fanout.js";
 
@@ -55,8 +55,11 @@ export class WatchStream {
   /** The last event while the socket still holds its bytes (see EncodedEvent's source). */
   private pending: EncodedEvent | undefined;
   private running: Promise<StreamEnd> | undefined;
+  private readonly sink: EventSink;
 
-  constructor(private readonly options: WatchStreamOptions) {}
+  constructor(private readonly options: WatchStreamOptions) {
+    this.sink = new EventSink(options.response);
+  }
 
   /**
    * Streams until the stream ends, which the result tells. `first` is the page already
@@ -208,15 +211,17 @@ export class WatchStream {
 
   /** Writes one event unless the consumer has fallen too far behind, in which case it is cut off. */
   private send(event: EncodedEvent): boolean {
-    const { response, bufferBytes, log, region } = this.options;
-    if (this.ended || response.destroyed) return false;
-    if (response.writableLength > bufferBytes) {
-      log(`watch ${region}: consumer cut off with ${response.writableLength} bytes unsent (limit ${bufferBytes})`);
+    const { sink } = this;
+    if (this.ended || this.options.response.destroyed) return false;
+    const unsent = sink.unsent;
+    if (unsent > this.options.bufferBytes) {
+      const { log, region, bufferBytes } = this.options;
+      log(`watch ${region}: consumer cut off with ${unsent} bytes unsent (limit ${bufferBytes})`);
       this.end("cut-off");
       return false;
     }
-    writeEvent(response, event);
-    if (needsDrain(response)) this.holdUntilDrained(event);
+    sink.write(event);
+    if (sink.needsDrain) this.holdUntilDrained(event);
     else this.pending = undefined;
     return true;
   }
@@ -224,7 +229,10 @@ export class WatchStream {
   private holdUntilDrained(event: EncodedEvent): void {
     const waiting = this.pending !== undefined;
     this.pending = event;
-    if (!waiting) (this.options.response.socket ?? this.options.response).once("drain", () => (this.pending = undefined));
+    if (!waiting)
+      this.sink.drains.once("drain", () => {
+        this.pending = undefined;
+      });
   }
 
   /**
@@ -233,12 +241,10 @@ export class WatchStream {
    * Always yields, so a long catch-up never monopolises the event loop.
    */
   private async pace(head: number): Promise<void> {
-    const { response } = this.options;
-    if (!needsDrain(response)) return void (await nextTurn());
+    if (!this.sink.needsDrain) return void (await nextTurn());
     const drained = new AbortController();
     const onDrain = () => drained.abort();
-    // Events go to the socket directly (writeEvent), so it is the socket that drains.
-    const emitter = response.socket ?? response;
+    const emitter = this.sink.drains;
     emitter.once("drain", onDrain);
     try {
       const signal = AbortSignal.any([drained.signal, this.ending.signal]);

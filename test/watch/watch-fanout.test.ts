@@ -9,7 +9,7 @@ import { serializePage } from "../../src/model/page-json.js";
 import type { RawPage, RawPageOp } from "../../src/model/raw-page.js";
 import { advance } from "../../src/protocol/feed-position.js";
 import type { Page } from "../../src/protocol/types.js";
-import { EncodedEvent, writeEvent } from "../../src/server/encoded-event.js";
+import { EncodedEvent, EventSink } from "../../src/server/encoded-event.js";
 import { eventId, sseEvent } from "../../src/server/sse.js";
 import { changesEvent } from "../../src/server/watch-events.js";
 import { SseReader } from "./sse-reader.js";
@@ -117,8 +117,9 @@ describe("watch fan-out: shared encoded events", () => {
     const server = createServer((request, response: ServerResponse) => {
       response.writeHead(200, { "content-type": "text/event-stream" });
       response.flushHeaders();
+      const sink = new EventSink(response);
       for (const event of events) {
-        if (request.url === "/shared") writeEvent(response, new EncodedEvent(event));
+        if (request.url === "/shared") sink.write(new EncodedEvent(event));
         else response.write(event);
       }
       response.end();
