@@ -37,7 +37,10 @@ export async function startChild(args: string[], options: ChildOptions = {}): Pr
     pid: child.pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      // A server that does not stop within 10 s is killed, so a benchmark never hangs on it.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

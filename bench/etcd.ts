@@ -231,10 +231,11 @@ try {
   await measure("durable writes, 50 connections", 50, { verso: versoWrite, etcd: etcdWrite });
 
   // Both sides now hold the 1,000 keys: check that each read answers all of them.
-  const page = (await (await fetch(`${verso.url}${versoRead.path}`)).json()) as { ops: unknown[] };
-  const range = (await (await fetch(`${etcd.url}/v3/kv/range`, { method: "POST", body: etcdRead.body ?? "" })).json()) as {
-    kvs?: unknown[];
+  const page = (await (await fetch(`${verso.url}${versoRead.path}`, { signal: AbortSignal.timeout(30_000) })).json()) as {
+    ops: unknown[];
   };
+  const ranged = await fetch(`${etcd.url}/v3/kv/range`, { method: "POST", body: etcdRead.body ?? "", signal: AbortSignal.timeout(30_000) });
+  const range = (await ranged.json()) as { kvs?: unknown[] };
   if (page.ops.length !== KEYS || range.kvs?.length !== KEYS) {
     throw new Error(`reads answer ${page.ops.length} (verso) and ${range.kvs?.length} (etcd) entries, not ${KEYS}`);
   }
@@ -245,6 +246,7 @@ try {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ n: i }),
+      signal: AbortSignal.timeout(30_000),
     });
     return ((await response.json()) as { version: number }).version;
   };
@@ -252,6 +254,7 @@ try {
     const response = await fetch(`${etcd.url}/v3/kv/put`, {
       method: "POST",
       body: JSON.stringify({ key: b64(REGION), value: b64(JSON.stringify({ n: i })) }),
+      signal: AbortSignal.timeout(30_000),
     });
     return Number(((await response.json()) as { header: { revision: string } }).header.revision);
   };

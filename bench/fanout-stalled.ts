@@ -90,7 +90,7 @@ try {
     pinProcess(process.pid, LOAD_CORE);
   }
   const openStreams = async (): Promise<number> => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
     return Number(/^verso_watchers (\d+)$/m.exec(text)?.[1]);
   };
   const untilStreams = async (n: number): Promise<void> => {
@@ -107,6 +107,7 @@ try {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: value,
+      signal: AbortSignal.timeout(30_000),
     });
     if (response.status !== 200) throw new Error(`write answered ${response.status}`);
     await response.arrayBuffer();
@@ -135,7 +136,8 @@ try {
     const { latencies: none, cpuPerWrite: cpuNone } = await phase(0, round);
     const { latencies: stalled, cpuPerWrite: cpuStalled } = await phase(stalledCount, round);
     cpuRatios.push(cpuStalled / cpuNone);
-    const cutOff = /^verso_watchers_cut_off_total (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+    const metrics = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+    const cutOff = /^verso_watchers_cut_off_total (\d+)$/m.exec(metrics)?.[1];
     const ratio = percentile(stalled, 99) / percentile(none, 99);
     ratios.push(ratio);
     console.log(
@@ -157,6 +159,7 @@ try {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: `{"ops":[${ops.join(",")}]}`,
+    signal: AbortSignal.timeout(60_000),
   });
   if (seeded.status !== 200) throw new Error(`seeding answered ${seeded.status}: ${await seeded.text()}`);
   const before = await ask<Memory>("memory");
