@@ -9,6 +9,8 @@ const TARGET = fileURLToPath(new URL("./http-target.ts", import.meta.url));
 
 export interface ChildServer {
   url: string;
+  /** The server's process id (to read its CPU time from /proc). */
+  pid: number | undefined;
   stop: () => Promise<void>;
 }
 
@@ -32,9 +34,13 @@ export async function startChild(args: string[], options: ChildOptions = {}): Pr
   const { url } = JSON.parse(first) as { url: string };
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      // A server that does not stop within 10 s is killed, so a benchmark never hangs on it.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Child process of bench/fanout.ts: opens many watch streams and reports, per cursor,
- * when each stream received it. Parsing is the minimum SSE needs (event boundaries and
- * the `id:` line), so that this process measures arrival, not its own parsing.
+ * Child process of bench/fanout.ts and bench/etcd.ts: opens many watch streams and
+ * reports, per cursor, when each stream received it. Parsing is the minimum each needs
+ * (SSE: event boundaries and the `id:` line; etcd's JSON gateway: one JSON object per
+ * line and its `mod_revision`), so that this process measures arrival, not parsing.
  */
 import { Agent, request } from "node:http";
 
@@ -10,6 +11,8 @@ interface Start {
   url: string;
   region: string;
   watchers: number;
+  /** verso's SSE watch (default) or etcd's `/v3/watch` on the key `region`. */
+  peer?: "verso" | "etcd";
 }
 interface Expect {
   type: "expect";
@@ -23,9 +26,16 @@ const arrivals = new Map<number, number[]>();
 let watchers = 0;
 let expected: number | undefined;
 
-function open(url: string, region: string): Promise<void> {
+const SSE = { separator: "\n\n", cursor: /^id: .*:(\d+)$/m };
+const ETCD = { separator: "\n", cursor: /"mod_revision":"(\d+)"/ };
+
+function open(url: string, region: string, peer: "verso" | "etcd"): Promise<void> {
+  const etcd = peer === "etcd";
+  const { separator, cursor } = etcd ? ETCD : SSE;
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/v1/regions/${region}/watch`, { agent, headers: { accept: "text/event-stream" } }, (res) => {
+    const target = etcd ? `${url}/v3/watch` : `${url}/v1/regions/${region}/watch`;
+    const headers = etcd ? { "content-type": "application/json" } : { accept: "text/event-stream" };
+    const req = request(target, { agent, method: etcd ? "POST" : "GET", headers }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`watch answered ${res.statusCode}`));
       res.setEncoding("utf8");
       let buffer = "";
@@ -33,23 +43,23 @@ function open(url: string, region: string): Promise<void> {
       res.on("data", (chunk: string) => {
         const at = now();
         buffer += chunk;
-        let end = buffer.indexOf("\n\n");
+        let end = buffer.indexOf(separator);
         while (end >= 0) {
           const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf("\n\n");
+          buffer = buffer.slice(end + separator.length);
+          end = buffer.indexOf(separator);
           if (first) {
             first = false;
             resolve();
           }
-          const id = /^id: .*:(\d+)$/m.exec(block);
+          const id = cursor.exec(block);
           if (id?.[1]) arrived(Number(id[1]), at);
         }
       });
       res.on("error", () => {});
     });
     req.on("error", reject);
-    req.end();
+    req.end(etcd ? JSON.stringify({ create_request: { key: Buffer.from(region).toString("base64") } }) : undefined);
   });
 }
 
@@ -79,7 +89,7 @@ process.on("message", async (message: Start | Expect) => {
     // In batches, so the server's accept backlog is never the thing being measured.
     for (let opened = 0; opened < message.watchers; ) {
       const batch = Math.min(100, message.watchers - opened);
-      await Promise.all(Array.from({ length: batch }, () => open(message.url, message.region)));
+      await Promise.all(Array.from({ length: batch }, () => open(message.url, message.region, message.peer ?? "verso")));
       opened += batch;
     }
     arrivals.clear();

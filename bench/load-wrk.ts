@@ -15,6 +15,10 @@ export interface HttpLoad {
   path: string;
   keys?: number;
   body?: string;
+  /** Bodies used in turn, one per request (for peers whose keys travel in the body); wins over `body`. */
+  bodies?: readonly string[];
+  /** Seconds after which wrk counts a request as timed out (wrk's default: 2). */
+  timeoutSeconds?: number;
 }
 
 interface WrkSummary {
@@ -47,16 +51,16 @@ function luaString(text: string): string {
 function script(load: HttpLoad): string {
   const [before, after] = load.path.split("{i}");
   const path =
-    after === undefined
-      ? `wrk.format(nil, ${luaString(before ?? "")})`
-      : `wrk.format(nil, ${luaString(before ?? "")} .. (n % ${load.keys ?? 1000}) .. ${luaString(after)})`;
+    after === undefined ? luaString(before ?? "") : `${luaString(before ?? "")} .. (n % ${load.keys ?? 1000}) .. ${luaString(after)}`;
+  const bodies = load.bodies ?? (load.body === undefined ? [] : [load.body]);
   return `
 local n = 0
+local bodies = { ${bodies.map(luaString).join(", ")} }
 wrk.method = ${luaString(load.method)}
-${load.body === undefined ? "" : `wrk.body = ${luaString(load.body)}\nwrk.headers["content-type"] = "application/json"`}
+${bodies.length === 0 ? "" : 'wrk.headers["content-type"] = "application/json"'}
 request = function()
   n = n + 1
-  return ${path}
+  return wrk.format(nil, ${path}, nil, bodies[(n % ${Math.max(1, bodies.length)}) + 1])
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -73,7 +77,15 @@ export async function requestsPerSecond(url: string, load: HttpLoad, connections
   try {
     const file = temp.file("load.lua");
     writeFileSync(file, script(load));
-    const [command, args] = pinnedCommand("wrk", ["-t1", `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, "-s", file, url]);
+    const [command, args] = pinnedCommand("wrk", [
+      "-t1",
+      `-c${connections}`,
+      `-d${Math.max(1, Math.round(seconds))}s`,
+      ...(load.timeoutSeconds === undefined ? [] : ["--timeout", `${load.timeoutSeconds}s`]),
+      "-s",
+      file,
+      url,
+    ]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

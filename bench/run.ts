@@ -35,6 +35,8 @@ const SUITES: Record<string, Suite> = {
   restate: { script: "restate.ts" },
   bootstrap: { script: "bootstrap.ts" },
   fanout: { script: "fanout.ts" },
+  stalled: { script: "fanout-stalled.ts" },
+  etcd: { script: "etcd.ts" },
   edge: { script: "edge-reads.ts" },
   visibility: { script: "visibility.ts" },
 };

@@ -4,6 +4,11 @@
  * read lives until the end of the current turn of the event loop or the region's next
  * commit, whichever comes first, so a watcher is never handed a page older than the
  * commits it has been woken for.
+ *
+ * Past the turn, a page is kept (weakly) until the region's next commit for as long as
+ * someone else holds it: a watcher whose consumer has not taken the page yet. A new
+ * watcher at the same position then gets that very page, and with it the bytes already
+ * encoded for it, instead of one more copy of a possibly large reset page.
  */
 
 import type { RawPage } from "../model/raw-page.js";
@@ -34,11 +39,23 @@ interface RegionReads {
 
 export class SharedFeed {
   private readonly regions = new Map<string, RegionReads>();
+  /** Pages still held by someone, per region and read key, until the region's next commit. */
+  private readonly kept = new Map<string, Map<string, WeakRef<RawPage>>>();
+  private readonly forget = new FinalizationRegistry<{ region: string; key: string; ref: WeakRef<RawPage> }>(({ region, key, ref }) => {
+    const pages = this.kept.get(region);
+    if (pages?.get(key) !== ref) return;
+    pages.delete(key);
+    if (pages.size === 0) this.kept.delete(region);
+  });
+  /** Commits seen per region: a read that straddles one is not kept (turn-long `reads` come and go). */
+  private readonly commits = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private clearing = false;
 
   constructor(private readonly source: FeedSource) {
     this.unsubscribe = source.onCommit((region) => {
+      this.kept.delete(region);
+      this.commits.set(region, (this.commits.get(region) ?? 0) + 1);
       const reads = this.regions.get(region);
       if (!reads) return;
       reads.pages.clear();
@@ -56,7 +73,15 @@ export class SharedFeed {
     const key = `${since ?? ""}:${epoch ?? ""}:${resetHead ?? ""}:${limit ?? ""}:${resumableReset ? 2 : 1}`;
     let page = reads.pages.get(key);
     if (!page) {
+      const held = this.kept.get(region)?.get(key)?.deref();
+      if (held !== undefined) {
+        page = Promise.resolve(held);
+        reads.pages.set(key, page);
+        reads.head ??= Promise.resolve(held.head);
+        return page;
+      }
       const generation = reads.generation;
+      const commits = this.commits.get(region);
       page = this.source.changesRaw(region, {
         ...(since !== undefined && { since }),
         ...(epoch && { epoch }),
@@ -68,6 +93,7 @@ export class SharedFeed {
       // The page also tells the head, which every watcher asks for when it goes back to waiting.
       page.then(
         (p) => {
+          if (this.commits.get(region) === commits) this.keep(region, key, p);
           if (reads.generation === generation && this.regions.get(region) === reads) reads.head ??= Promise.resolve(p.head);
         },
         () => reads.pages.get(key) === page && reads.pages.delete(key),
@@ -86,6 +112,18 @@ export class SharedFeed {
   close(): void {
     this.unsubscribe();
     this.regions.clear();
+    this.kept.clear();
+  }
+
+  private keep(region: string, key: string, page: RawPage): void {
+    let pages = this.kept.get(region);
+    if (!pages) {
+      pages = new Map();
+      this.kept.set(region, pages);
+    }
+    const ref = new WeakRef(page);
+    pages.set(key, ref);
+    this.forget.register(page, { region, key, ref });
   }
 
   private reads(region: string): RegionReads {

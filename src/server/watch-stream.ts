@@ -1,7 +1,9 @@
 /**
  * One watch connection: feed pages pumped into an SSE response. Commits wake it through
  * the store's head notifier, so between heartbeats an idle watcher costs a timer and no
- * database reads; reads after a commit are shared with the other watchers (SharedFeed).
+ * database reads. Once caught up it waits in the group of watchers at its position
+ * (watch-fanout.ts), which reads, encodes and writes each commit's page once for all of
+ * them; reads it makes itself are shared with the other watchers too (SharedFeed).
  *
  * Flow control, so that no consumer can hold up writers or other watchers:
  * - a catch-up (pages with `more`) sends the next page once the previous one has left
@@ -14,17 +16,21 @@ import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { PageShape, SharedFeed } from "../core/shared-feed.js";
 import type { HeadNotifier } from "../model/head-notifier.js";
-import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
-import { eventId, sseEvent } from "../model/sse.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
+import { type EncodedEvent, EventSink } from "./encoded-event.js";
+import { changesEvent, progressEvent } from "./watch-events.js";
+import type { FanOutMember, Handover, WatchFanOut } from "./watch-fanout.js";
 
 export interface WatchStreamOptions {
   /** The store's head notifier: commits wake the stream, and its closing ends it. */
   notifier: HeadNotifier;
   /** Reads shared with the other watchers of this server. */
   feed: SharedFeed;
+  /** Where the stream waits for commits once caught up, with the other watchers at its position (when it projects no schemas). */
+  fanOut?: WatchFanOut | undefined;
   region: string;
+  /** Its headers already flushed, so that events can go to the socket directly. */
   response: ServerResponse;
   /** Idle time after which a `progress` event is sent. */
   heartbeatMs: number;
@@ -35,43 +41,25 @@ export interface WatchStreamOptions {
   /** Shows a shared page at the schema versions this reader asked for (a new page; the shared one stays as stored). */
   project?: ((page: RawPage) => Promise<RawPage>) | undefined;
   log: (line: string) => void;
-  /** Told the ops of each page sent (metrics). */
+  /** Told the ops of each page the stream sent itself (metrics; the fan-out tells its own). */
   onPage?: (ops: number) => void;
 }
 
 /** Why a stream ended: the client left, it was cut off as too slow, the server stopped, or a read failed. */
 export type StreamEnd = "client-gone" | "cut-off" | "stopped" | "failed";
 
-/**
- * Watchers woken together share their page objects: each page is framed once, not once
- * per watcher. The id depends on the page only: `after` follows from the page and the
- * position it was read at, which SharedFeed keys its pages by.
- */
-const framed = new WeakMap<RawPage, string>();
-
-function changesEvent(page: RawPage, after: FeedPosition, shape: PageShape): string {
-  let text = framed.get(page);
-  if (text === undefined) {
-    // Only a protocol 2 reader may be handed the head of a reset to continue it with;
-    // protocol 1 keeps the `epoch:cursor` id of its contract.
-    const resetHead = shape.resumableReset ? after.resetHead : undefined;
-    text = sseEvent(
-      "changes",
-      serializePage(page),
-      eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) }),
-    );
-    framed.set(page, text);
-  }
-  return text;
-}
-
 export class WatchStream {
   /** Fires when the stream must end, whatever the reason; every wait listens to it. */
   private readonly ending = new AbortController();
   private endReason: StreamEnd | undefined;
+  /** The last event while the socket still holds its bytes (see EncodedEvent's source). */
+  private pending: EncodedEvent | undefined;
   private running: Promise<StreamEnd> | undefined;
+  private readonly sink: EventSink;
 
-  constructor(private readonly options: WatchStreamOptions) {}
+  constructor(private readonly options: WatchStreamOptions) {
+    this.sink = new EventSink(options.response);
+  }
 
   /**
    * Streams until the stream ends, which the result tells. `first` is the page already
@@ -125,20 +113,20 @@ export class WatchStream {
   }
 
   private async run(first: RawPage, start: FeedPosition): Promise<void> {
-    const { region } = this.options;
     let page = first;
     let position = start;
     let announced = false;
     while (!this.ended) {
       const news = page.reset || page.ops.length > 0 || page.cursor !== position.since;
-      position = advance(position, page);
+      const after = advance(position, page);
       if (news) {
-        if (!this.send(changesEvent(page, position, this.options.shape))) return;
+        if (!this.send(changesEvent(page, after, this.options.shape))) return;
         this.options.onPage?.(page.ops.length);
         announced = true;
         if (page.more) {
           await this.pace(page.head);
           if (this.ended) return;
+          position = after;
           page = await this.read(position);
           continue;
         }
@@ -147,16 +135,62 @@ export class WatchStream {
         if (!this.progress(page.head)) return;
         announced = true;
       }
-      const target = page.cursor + 1;
-      while (!(await this.waitForHead(target, this.ending.signal))) {
-        if (this.ended) return;
-        if (!this.progress(await this.options.feed.head(region))) return;
-      }
-      // The commit's writers are answered in this turn; the fan-out follows in the next.
-      await nextTurn();
-      if (this.ended) return;
-      page = await this.read(position);
+      const next = await this.nextPage(after, page.cursor);
+      if (next === undefined) return;
+      ({ page, position } = next);
     }
+  }
+
+  /** Once caught up at `position`: the next page that the stream must send itself, or undefined once it ended. */
+  private async nextPage(position: FeedPosition, cursor: number): Promise<Handover | undefined> {
+    const { fanOut, project, region, feed } = this.options;
+    if (fanOut !== undefined && project === undefined) return this.inGroup(fanOut, position);
+    while (!(await this.waitForHead(cursor + 1, this.ending.signal))) {
+      if (this.ended) return undefined;
+      if (!this.progress(await feed.head(region))) return undefined;
+    }
+    // The commit's writers are answered in this turn; the fan-out follows in the next.
+    await nextTurn();
+    if (this.ended) return undefined;
+    return { page: await this.read(position), position };
+  }
+
+  /**
+   * Waits with the other watchers at `position`: the group sends the pages it can share
+   * through `deliver`, and hands over the first one this stream must go on with itself.
+   * Heartbeats stay the stream's own, restarted by every event it is sent.
+   */
+  private inGroup(fanOut: WatchFanOut, position: FeedPosition): Promise<Handover | undefined> {
+    const { feed, region, heartbeatMs } = this.options;
+    return new Promise((resolve, reject) => {
+      let left = false;
+      const leave = (settle: () => void) => {
+        if (left) return;
+        left = true;
+        clearInterval(heartbeat);
+        this.ending.signal.removeEventListener("abort", onEnd);
+        quit();
+        settle();
+      };
+      const onEnd = () => leave(() => resolve(undefined));
+      const heartbeat = setInterval(() => {
+        feed.head(region).then(
+          (head) => this.progress(head),
+          (error: unknown) => leave(() => reject(error)),
+        );
+      }, heartbeatMs);
+      const member: FanOutMember = {
+        deliver: (event) => {
+          if (!this.send(event)) return false;
+          heartbeat.refresh();
+          return true;
+        },
+        takeOver: (next) => leave(() => (next !== undefined && "error" in next ? reject(next.error) : resolve(next))),
+      };
+      const quit = fanOut.join(region, position, this.options.shape, member);
+      if (this.ended) onEnd();
+      else this.ending.signal.addEventListener("abort", onEnd, { once: true });
+    });
   }
 
   private async read(position: FeedPosition): Promise<RawPage> {
@@ -172,20 +206,33 @@ export class WatchStream {
   }
 
   private progress(head: number): boolean {
-    return this.send(sseEvent("progress", `{"head":${head}}`));
+    return this.send(progressEvent(head));
   }
 
   /** Writes one event unless the consumer has fallen too far behind, in which case it is cut off. */
-  private send(text: string): boolean {
-    const { response, bufferBytes, log, region } = this.options;
-    if (this.ended || response.destroyed) return false;
-    if (response.writableLength > bufferBytes) {
-      log(`watch ${region}: consumer cut off with ${response.writableLength} bytes unsent (limit ${bufferBytes})`);
+  private send(event: EncodedEvent): boolean {
+    const { sink } = this;
+    if (this.ended || this.options.response.destroyed) return false;
+    const unsent = sink.unsent;
+    if (unsent > this.options.bufferBytes) {
+      const { log, region, bufferBytes } = this.options;
+      log(`watch ${region}: consumer cut off with ${unsent} bytes unsent (limit ${bufferBytes})`);
       this.end("cut-off");
       return false;
     }
-    response.write(text);
+    sink.write(event);
+    if (sink.needsDrain) this.holdUntilDrained(event);
+    else this.pending = undefined;
     return true;
+  }
+
+  private holdUntilDrained(event: EncodedEvent): void {
+    const waiting = this.pending !== undefined;
+    this.pending = event;
+    if (!waiting)
+      this.sink.drains.once("drain", () => {
+        this.pending = undefined;
+      });
   }
 
   /**
@@ -194,18 +241,18 @@ export class WatchStream {
    * Always yields, so a long catch-up never monopolises the event loop.
    */
   private async pace(head: number): Promise<void> {
-    const { response } = this.options;
-    if (!response.writableNeedDrain) return void (await nextTurn());
+    if (!this.sink.needsDrain) return void (await nextTurn());
     const drained = new AbortController();
     const onDrain = () => drained.abort();
-    response.once("drain", onDrain);
+    const emitter = this.sink.drains;
+    emitter.once("drain", onDrain);
     try {
       const signal = AbortSignal.any([drained.signal, this.ending.signal]);
       while (!this.ended && !signal.aborted) {
         if (await this.waitForHead(head + 1, signal)) return;
       }
     } finally {
-      response.off("drain", onDrain);
+      emitter.off("drain", onDrain);
     }
   }
 }

@@ -63,11 +63,17 @@ describe("watch: heartbeats and lifecycle", () => {
   it("releases a watcher's wait when its client goes away", async () => {
     const t = await startTestServer();
     try {
+      const openStreams = async () => {
+        const text = await (await fetch(`${t.url}/metrics`)).text();
+        return Number(/^verso_watchers (\d+)$/m.exec(text)?.[1]);
+      };
       const readers = await Promise.all([1, 2].map(() => SseReader.open(watchUrl(t.url, "gone"))));
       for (const reader of readers) await reader.nextOf("changes");
-      await until(() => internalsOf(t.store).notifier.waiting === 2, "both watchers to wait for commits");
+      // Watchers at the same position wait as one group: one waiter on the notifier.
+      await until(() => internalsOf(t.store).notifier.waiting === 1, "the watchers to wait for commits");
       readers[0]!.close();
-      await until(() => internalsOf(t.store).notifier.waiting === 1, "the closed watcher to stop waiting");
+      await until(async () => (await openStreams()) === 1, "the closed watcher's stream to end");
+      assert.equal(internalsOf(t.store).notifier.waiting, 1, "the remaining watcher still waits");
       await t.store.put("gone", "c", "k", 1);
       const page = JSON.parse((await readers[1]!.nextOf("changes")).data) as Page;
       assert.equal(page.cursor, 1, "the remaining watcher is unaffected");

@@ -6,6 +6,7 @@ import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { header, intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import { errors, FEED_QUERY, headers, params, query, REGION_PARAM, type RouteSchema, VERSO_SCHEMA } from "../schema/route-schema.js";
+import { WatchFanOut } from "../watch-fanout.js";
 import { WatchStream } from "../watch-stream.js";
 import type { Query, RegionParams } from "./params.js";
 
@@ -34,6 +35,15 @@ const WATCH: RouteSchema = {
 export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs, watchBufferBytes, metrics }: RouteContext): void {
   const open = new Set<WatchStream>();
   const feed = new SharedFeed(internals.feedSource);
+  const fanOut = new WatchFanOut({
+    notifier: internals.notifier,
+    feed,
+    waitMs: heartbeatMs,
+    onPages: (pages, ops) => {
+      metrics.feedPages.inc({ transport: "watch" }, pages);
+      metrics.feedOps.inc({ transport: "watch" }, ops);
+    },
+  });
   app.addHook("onClose", async () => feed.close());
 
   // Streams never finish on their own; end them before the server waits for open requests.
@@ -79,9 +89,12 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
         "cache-control": "no-store",
         "x-accel-buffering": "no",
       });
+      // Out now, so that events can be written to the socket directly (encoded-event.ts).
+      response.flushHeaders();
       const options = {
         notifier: internals.notifier,
         feed,
+        fanOut,
         region,
         response,
         heartbeatMs,
