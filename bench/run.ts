@@ -32,6 +32,7 @@ const SUITES: Record<string, Suite> = {
   fanout: { script: "fanout.ts" },
   edge: { script: "edge-reads.ts" },
   visibility: { script: "visibility.ts" },
+  requestlog: { script: "request-log.ts" },
 };
 
 const { values, positionals } = parseArgs({
