@@ -1,7 +1,7 @@
 /**
  * What one request log line costs the server, in CPU time, written to a file as
- * `verso serve 2>file` does: verso's logger (createLogger: lines gathered per turn of the
- * event loop, the timestamp's date formatted once a second) against pino writing each line
+ * `verso serve 2>file` does: verso's logger (createLogger: request lines gathered for up
+ * to 10 ms, the timestamp's date formatted once a second) against pino writing each line
  * synchronously, as it did to a redirected stderr before, and against pino's asynchronous
  * sonic-boom destination. Each turn of the event loop logs K lines, as a server answering
  * K requests in one turn would; CPU is user + system of this process (sonic-boom's writes
@@ -46,7 +46,7 @@ const sides: Side[] = [
     open: () => ({ logger: pino({ level: "silent" }), close: async () => undefined }),
   },
   {
-    name: "pino, a synchronous write per line (before)",
+    name: "pino, a write per line (before)",
     open: (path) => {
       const file = syncFile(path);
       return { logger: pino(PINO_OPTIONS, file.stream), close: async () => file.close() };
@@ -67,7 +67,7 @@ const sides: Side[] = [
     },
   },
   {
-    name: "createLogger: gathered per turn (now)",
+    name: "createLogger: gathered up to 10 ms (now)",
     open: (path) => {
       const file = syncFile(path);
       const logger = createLogger({ format: "json", destination: file.stream });

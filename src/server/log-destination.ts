@@ -1,36 +1,40 @@
 /**
- * Where the logger writes: request lines are gathered and written together once per turn
- * of the event loop; every other line (lifecycle, warnings, errors) first writes what is
- * gathered and then itself, at once.
+ * Where the logger writes: request lines are gathered and written together, at most 10 ms
+ * after the first of them (or at once past 64 KiB); every other line (lifecycle, warnings,
+ * errors) first writes what is gathered and then itself, at once.
  *
  * Why: a write call per request line (a syscall, a Buffer, the stream machinery) cost
- * more than making the line (BENCHMARKS.md, "Cost of visibility"). Gathering per turn
- * keeps each line prompt (a quiet server's line is written right after its response) and
- * the writes synchronous, so lifecycle lines stay in order with whatever else the process
- * writes to the same stream, and nothing gathered is lost when the process exits.
+ * more than making the line (BENCHMARKS.md, "Cost of visibility"), and a server under load
+ * answers only a few requests per turn of the event loop, so gathering per turn saved
+ * little. 10 ms keeps a quiet server's line prompt; the writes stay synchronous, so
+ * lifecycle lines keep their order with whatever else the process writes to the same
+ * stream, and nothing gathered is lost when the process exits.
  */
 
 /** pino sets `lastMsg` and `lastLevel` on a stream carrying this symbol before each write. */
 const NEEDS_METADATA = Symbol.for("pino.metadata");
 const INFO = 30;
 export const REQUEST_MESSAGE = "request";
+export const GATHER_MS = 10;
+const GATHER_BYTES = 64 * 1024;
 
 export class BatchingDestination {
   readonly [NEEDS_METADATA] = true;
   lastMsg: unknown;
   lastLevel: unknown;
   private pending = "";
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
   write(line: string): void {
     if (this.lastMsg === REQUEST_MESSAGE && this.lastLevel === INFO) {
       this.pending += line;
-      if (!this.scheduled) {
-        this.scheduled = true;
+      if (this.pending.length >= GATHER_BYTES) this.flushSync();
+      else if (this.timer === undefined) {
         flushOnExit(this);
-        setImmediate(() => this.flushSync());
+        // Referenced: a process ending by itself waits the few ms for them; process.exit() has the exit hook.
+        this.timer = setTimeout(() => this.flushSync(), GATHER_MS);
       }
       return;
     }
@@ -45,8 +49,11 @@ export class BatchingDestination {
   }
 
   flushSync(): void {
-    this.scheduled = false;
-    unflushed.delete(this);
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      unflushed.delete(this);
+    }
     if (this.pending === "") return;
     const text = this.pending;
     this.pending = "";

@@ -1,6 +1,6 @@
 /**
- * The log destination gathers request lines and writes them once per turn of the event
- * loop; other lines go at once, after what was gathered. A quiet server's line still
+ * The log destination gathers request lines and writes them together shortly after; other
+ * lines go at once, after what was gathered. A quiet server's line still
  * appears by itself, and lines of a server stopped by SIGTERM are all written, in order.
  */
 import assert from "node:assert/strict";
@@ -14,15 +14,20 @@ import { isoTime } from "../../src/server/log-destination.js";
 import { createLogger } from "../../src/server/logger.js";
 import { startChildServer, stopChild } from "../support/child-process.js";
 
-function recorder(): { stream: Writable; writes: string[] } {
+function recorder(): { stream: Writable; writes: string[]; written: Promise<void> } {
   const writes: string[] = [];
+  let wrote = () => {};
+  const written = new Promise<void>((resolve) => {
+    wrote = resolve;
+  });
   const stream = new Writable({
     write(chunk, _encoding, done) {
       writes.push(chunk.toString());
+      wrote();
       done();
     },
   });
-  return { stream, writes };
+  return { stream, writes, written };
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -33,15 +38,16 @@ const messages = (text: string) =>
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
 describe("log destination", () => {
-  it("writes the request lines of one turn in one write, promptly, with nothing more logged", async () => {
+  it("writes request lines together, shortly after, with nothing more logged", async () => {
     const out = recorder();
     const logger = createLogger({ format: "json", destination: out.stream });
     logger.info({ status: 200 }, "request");
+    await turn();
     logger.info({ status: 201 }, "request");
     logger.info({ status: 204 }, "request");
     assert.deepEqual(out.writes, [], "gathered, not yet written");
-    await turn();
-    assert.equal(out.writes.length, 1, "one write for the three lines");
+    await out.written;
+    assert.equal(out.writes.length, 1, "one write for the three lines, from two turns");
     assert.deepEqual(messages(out.writes[0] ?? ""), ["request", "request", "request"]);
   });
 
@@ -55,12 +61,23 @@ describe("log destination", () => {
     assert.equal(out.writes.length, 3, "the gathered line, then each at once");
   });
 
+  it("past 64 KiB gathered, they are written at once", () => {
+    const out = recorder();
+    const logger = createLogger({ format: "json", destination: out.stream });
+    const url = "x".repeat(1000);
+    for (let i = 0; i < 70; i++) logger.info({ url }, "request");
+    assert.equal(out.writes.length, 1);
+    assert.ok((out.writes[0]?.length ?? 0) >= 64 * 1024);
+    logger.flush();
+    assert.equal(messages(out.writes.join("")).length, 70);
+  });
+
   it("the pretty form gets whole lines, however many a write holds", async () => {
     const out = recorder();
     const logger = createLogger({ format: "pretty", destination: out.stream });
     logger.info({ status: 200 }, "request");
     logger.info({ status: 404 }, "request");
-    await turn();
+    await out.written;
     assert.deepEqual(out.writes.join("").split("\n"), ["verso: request status=200", "verso: request status=404", ""]);
   });
 
