@@ -39,6 +39,7 @@ const SUITES: Record<string, Suite> = {
   etcd: { script: "etcd.ts" },
   edge: { script: "edge-reads.ts" },
   visibility: { script: "visibility.ts" },
+  requestlog: { script: "request-log.ts" },
 };
 
 const { values, positionals } = parseArgs({

@@ -6,7 +6,11 @@
  * ≥ 0.9× and fan-out p99 ≤ 1.1× of the server with them off.
  *
  *   node --import tsx bench/visibility.ts [--quick] [--runs N] [--agents 1000] [--status-interval 10000]
- *     [--scrape 1000] [--watchers 1000] [--writes 30]
+ *     [--scrape 1000] [--watchers 1000] [--writes 30] [--cpu-prof DIR]
+ *
+ * `--cpu-prof DIR` writes V8 CPU profiles of each server into DIR/on and DIR/off, one per
+ * thread, the largest the main thread's (open it in Chrome's DevTools or summarise it with
+ * bench/profile-summary.ts).
  *
  * Each server runs alone, pinned to core 0; wrk, the agents and the watchers' clients to
  * core 1 (pinning.ts). Every child and every wait is bounded; children are killed in
@@ -36,6 +40,7 @@ const { values } = parseArgs({
     watchers: { type: "string" },
     writes: { type: "string" },
     synchronous: { type: "string", default: "normal" },
+    "cpu-prof": { type: "string" },
   },
 });
 const settings = settingsFor(values.quick, values.runs === undefined ? undefined : Number(values.runs));
@@ -111,10 +116,11 @@ async function startServer(db: string, visible: boolean, logFile: string): Promi
   const port = await freePort();
   const logs = visible ? ["--log-format", "json", "--log-level", "info"] : ["--log-level", "silent"];
   const fd = visible ? openSync(logFile, "w") : "ignore";
+  const profile = values["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", `${values["cpu-prof"]}/${visible ? "on" : "off"}`] : [];
   const child = track(
     spawn(
       process.execPath,
-      ["--import", "tsx", RUN_VERSO, "serve", "--db", db, "--port", String(port), "--synchronous", synchronous, ...logs],
+      [...profile, "--import", "tsx", RUN_VERSO, "serve", "--db", db, "--port", String(port), "--synchronous", synchronous, ...logs],
       {
         stdio: ["ignore", "ignore", fd],
       },

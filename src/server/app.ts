@@ -13,6 +13,7 @@ import { PROTOCOL_HEADER } from "../protocol/version.js";
 import type { TokenStorage } from "../storage/token-storage.js";
 import { installAuth } from "./auth.js";
 import { type ErrorResponse, errorResponse, IDEMPOTENCY_REPLAYED_HEADER, routeNotFound, schemaRefusal } from "./error-mapping.js";
+import { REQUEST_MESSAGE } from "./log-destination.js";
 import { ServerMetrics } from "./metrics.js";
 import { OpenApiDocument } from "./openapi.js";
 import { clientErrorHandler, installRawRefusals, missingHost } from "./raw-refusals.js";
@@ -124,25 +125,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addHook("onClose", async () => metrics.close());
   // A callback hook, not an async one: it runs on every response and should cost little.
   app.addHook("onResponse", (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
-    metrics.requests.inc(labels);
-    metrics.requestSeconds.observe(labels, reply.elapsedTime / 1000);
-    if (reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true") metrics.replays.inc();
+    const route = request.routeOptions.url ?? "unmatched";
+    const elapsed = reply.elapsedTime;
+    metrics.observeRequest(request.method, route, reply.statusCode, elapsed / 1000);
+    const replayed = reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true";
+    if (replayed) metrics.replays.inc();
     if (reply.statusCode >= 500) metrics.storageErrors.inc();
     if (logger) {
       const region = (request.params as Record<string, string | undefined> | undefined)?.region;
       request.log.info(
         {
           method: request.method,
-          route: labels.route,
+          route,
           url: request.url,
           status: reply.statusCode,
-          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+          durationMs: Math.round(elapsed * 100) / 100,
           region: region ?? null,
           token: context.auth.callerName(request),
-          replayed: reply.getHeader(IDEMPOTENCY_REPLAYED_HEADER) === "true",
+          replayed,
         },
-        "request",
+        REQUEST_MESSAGE,
       );
     }
     done();

@@ -4,7 +4,8 @@
  * (start, stop, maintenance, watchers cut off, internal errors) all go through it.
  */
 import { Writable } from "node:stream";
-import pino, { type DestinationStream, type Logger } from "pino";
+import pino, { type Logger } from "pino";
+import { BatchingDestination, isoTime } from "./log-destination.js";
 
 export type LogFormat = "json" | "pretty";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -20,8 +21,8 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const out = options.destination ?? process.stderr;
   const format = options.format ?? "json";
-  const stream: DestinationStream = format === "pretty" ? prettyStream(out) : (out as unknown as DestinationStream);
-  return pino({ level: options.level ?? "info", base: null, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+  const stream = new BatchingDestination(format === "pretty" ? prettyStream(out) : out);
+  return pino({ level: options.level ?? "info", base: null, timestamp: isoTime }, stream);
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
@@ -45,7 +46,7 @@ export function prettyLine(json: string): string {
   return `verso: ${[...level, String(record.msg ?? ""), ...fields].join(" ")}`;
 }
 
-function prettyStream(out: NodeJS.WritableStream): DestinationStream {
+function prettyStream(out: NodeJS.WritableStream): NodeJS.WritableStream {
   let partial = "";
   return new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -54,5 +55,5 @@ function prettyStream(out: NodeJS.WritableStream): DestinationStream {
       if (lines.length > 0) out.write(`${lines.map(prettyLine).join("\n")}\n`);
       done();
     },
-  }) as unknown as DestinationStream;
+  });
 }

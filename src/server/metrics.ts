@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AgentRegistry } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
-import { AGENT_STATES, type AgentInfo } from "../protocol/agents.js";
+import { AGENT_STATES, type AgentInfo, type AgentState } from "../protocol/agents.js";
 
 export interface MetricsSources {
   store: VersoStore;
@@ -134,6 +134,13 @@ export class ServerMetrics {
     };
   }
 
+  /** One answered request; `route` is the route's pattern, never the raw path, so the label sets stay few. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.requests.inc(labels);
+    this.requestSeconds.observe(labels, seconds);
+  }
+
   /** The text exposition, after reading what is read per scrape. */
   async text(): Promise<string> {
     await this.refresh();
@@ -160,14 +167,27 @@ export class ServerMetrics {
       this.regionHead.set({ region: r.region }, r.version);
       this.regionFloor.set({ region: r.region }, r.floor);
     }
+    // One pass over the agents (a scrape runs on the event loop, and fleets are large).
     const byRegion = new Map<string, AgentInfo[]>();
-    for (const agent of agents) byRegion.set(agent.region, [...(byRegion.get(agent.region) ?? []), agent]);
+    for (const agent of agents) {
+      const list = byRegion.get(agent.region);
+      if (list) list.push(agent);
+      else byRegion.set(agent.region, [agent]);
+    }
     for (const [region, list] of byRegion) {
-      const lags = list.map((a) => a.lagSeconds).sort((a, b) => a - b);
+      const lags = new Float64Array(list.length);
+      let lagVersionsMax = 0;
+      const counts = new Map<AgentState, number>(AGENT_STATES.map((state) => [state, 0]));
+      list.forEach((agent, i) => {
+        lags[i] = agent.lagSeconds;
+        lagVersionsMax = Math.max(lagVersionsMax, agent.lagVersions);
+        counts.set(agent.state, (counts.get(agent.state) ?? 0) + 1);
+      });
+      lags.sort();
       this.lagMax.set({ region }, lags[lags.length - 1] ?? 0);
       this.lagP99.set({ region }, lags[Math.max(0, Math.ceil(0.99 * lags.length) - 1)] ?? 0);
-      this.lagVersionsMax.set({ region }, Math.max(...list.map((a) => a.lagVersions)));
-      for (const state of AGENT_STATES) this.agentsByState.set({ region, state }, list.filter((a) => a.state === state).length);
+      this.lagVersionsMax.set({ region }, lagVersionsMax);
+      for (const [state, count] of counts) this.agentsByState.set({ region, state }, count);
     }
     if (bytes !== undefined) this.databaseBytes.set(bytes);
   }
