@@ -4,13 +4,16 @@
  * process (SQLite, synchronous=FULL).
  * - a reset pull of the whole region (cookie null, one patch) vs paging through
  *   GET /changes from 0 with limit=10000; the client parses every response;
- * - a pull of one change (cookie one version behind) vs GET /changes one version behind;
+ * - a pull of one change (cookie one version behind) vs GET /changes one version behind,
+ *   both driven by wrk on core 1 against the server pinned to core 0 (pinning.ts);
  * - a push of 1,000 put mutations in one request (1,000 versions, the client's last
  *   mutation id stored with them) vs one 1,000-op transaction (one version).
  */
+import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { startChild } from "./child-server.js";
 import type { Figure } from "./figures.js";
+import { type HttpLoad, requestsPerSecond } from "./load-wrk.js";
 import { closedLoop, versus } from "./measure.js";
 import { RawSqlite } from "./raw-sqlite.js";
 import type { Settings } from "./settings.js";
@@ -62,7 +65,8 @@ export async function replicacheSuite(settings: Settings): Promise<Figure[]> {
   const raw = new RawSqlite(temp.file("replicache.db"));
   populate(raw, rows, REGION);
   raw.close();
-  const server = await startChild(["verso", temp.file("replicache.db"), "full", "512"]);
+  // Pinned to core 0, so that wrk (core 1) measures the server alone for the small pulls.
+  const server = await startChild(["verso", temp.file("replicache.db"), "full", "512"], { pinned: true });
   const figures: Figure[] = [];
   const n = `${Math.round(rows / 1000)}k`;
   const figure = (name: string, unit: string, result: { verso: number; baseline: number; ratio: number }) =>
@@ -86,13 +90,19 @@ export async function replicacheSuite(settings: Settings): Promise<Figure[]> {
     const head = (await (await fetch(`${url}/v1/regions/${REGION}`)).json()) as { version: number; epoch: string };
     const cookie = { order: head.version - 1, version: head.version - 1, epoch: head.epoch };
     const ms = settings.httpSeconds * 1000;
+    // Checked once by a real client, then driven by wrk: a Node client in this process would
+    // add its own POST-versus-GET cost and share the cores with the server.
+    assert.equal(await pullRows(url, cookie), 1);
+    assert.equal(await changesRows(url, head.version - 1, 1000), 1);
+    const pull: HttpLoad = { method: "POST", path: `/v1/regions/${REGION}/replicache/pull`, body: JSON.stringify(pullBody(cookie)) };
+    const changes: HttpLoad = { method: "GET", path: `/v1/regions/${REGION}/changes?since=${head.version - 1}&limit=1000` };
     figure(
-      "pull of 1 change vs changes of 1 change",
+      "pull of 1 change vs changes of 1 change (wrk c=8)",
       "requests/s",
       await versus(
         settings.runs,
-        () => closedLoop(1, ms, () => pullRows(url, cookie)),
-        () => closedLoop(1, ms, () => changesRows(url, head.version - 1, 1000)),
+        () => requestsPerSecond(url, pull, 8, settings.httpSeconds),
+        () => requestsPerSecond(url, changes, 8, settings.httpSeconds),
       ),
     );
 
