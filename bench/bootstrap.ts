@@ -3,7 +3,9 @@
  * a raw scan of the same rows in the server's SQLite file. Each measured side runs in its
  * own process so its peak RSS is its own.
  *
- *   node --import tsx bench/bootstrap.ts [--rows 1000000] [--page-limit 1000,10000]
+ *   node --import tsx bench/bootstrap.ts [--rows 1000000] [--page-limit default,1000,10000]
+ *
+ * `default` asks for no limit: the server's default page size (10000 ops for a reset).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -29,7 +31,7 @@ interface Measured {
 const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
-    "page-limit": { type: "string", default: "1000,10000" },
+    "page-limit": { type: "string", default: "default,1000,10000" },
     child: { type: "string" },
     url: { type: "string" },
     path: { type: "string" },
@@ -41,9 +43,9 @@ function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-async function agentChild(url: string, path: string, pageLimit: number): Promise<Measured> {
+async function agentChild(url: string, path: string, pageLimit: number | undefined): Promise<Measured> {
   const started = performance.now();
-  const replica = openReplica({ server: url, region: REGION, path, transport: "poll", pageLimit });
+  const replica = openReplica({ server: url, region: REGION, path, transport: "poll", ...(pageLimit !== undefined && { pageLimit }) });
   await new Promise((resolve) => replica.once("ready", resolve));
   const ms = performance.now() - started;
   const rows = countRows(path);
@@ -121,10 +123,12 @@ function startServer(db: string): Promise<{ url: string; stop: () => Promise<voi
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((resolve, reject) => {
     let text = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    const listening = (chunk: string) => {
       text += chunk;
       const match = /serving (http:\/\/\S+)/.exec(text);
       if (match?.[1]) {
+        // Keep draining the server's log, once: a full pipe would stall the server.
+        child.stderr.off("data", listening).on("data", () => {});
         const exited = new Promise<void>((done) => child.once("exit", () => done()));
         const stop = () => {
           child.kill("SIGTERM");
@@ -132,7 +136,8 @@ function startServer(db: string): Promise<{ url: string; stop: () => Promise<voi
         };
         resolve({ url: match[1], stop });
       }
-    });
+    };
+    child.stderr.setEncoding("utf8").on("data", listening);
     child.once("exit", (code) => reject(new Error(`server exited (${code}): ${text}`)));
   });
 }
@@ -147,12 +152,13 @@ function line(name: string, m: Measured): string {
 }
 
 if (values.child === "agent") {
-  process.stdout.write(JSON.stringify(await agentChild(values.url ?? "", values.path ?? "", Number(values.limit))));
+  const limit = values.limit === "default" ? undefined : Number(values.limit);
+  process.stdout.write(JSON.stringify(await agentChild(values.url ?? "", values.path ?? "", limit)));
 } else if (values.child === "scan" || values.child === "copy") {
   process.stdout.write(JSON.stringify(scanChild(values.path ?? "", values.child === "copy" ? values.url : undefined)));
 } else {
   const rows = Number(values.rows);
-  const limits = (values["page-limit"] ?? "1000").split(",").map(Number);
+  const limits = (values["page-limit"] ?? "default").split(",");
   const dir = mkdtempSync(join(tmpdir(), "verso-bench-"));
   try {
     const db = join(dir, "server.db");
@@ -163,12 +169,12 @@ if (values.child === "agent") {
     console.log(line("raw SQLite scan", scan));
     const copy = await runChild(["--child", "copy", "--path", db, "--url", join(dir, "copy.db")]);
     console.log(line("raw SQLite scan + copy to a file", copy));
-    const agents: [number, Measured][] = [];
+    const agents: [string, Measured][] = [];
     const server = await startServer(db);
     try {
       for (const limit of limits) {
         const path = join(dir, `replica-${limit}.db`);
-        const measured = await runChild(["--child", "agent", "--url", server.url, "--path", path, "--limit", String(limit)]);
+        const measured = await runChild(["--child", "agent", "--url", server.url, "--path", path, "--limit", limit]);
         agents.push([limit, measured]);
         console.log(line(`agent bootstrap, page limit ${limit}`, measured));
         console.log(`${"".padEnd(34)} replica file ${(statSync(path).size / 2 ** 20).toFixed(0)} MB`);

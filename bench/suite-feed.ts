@@ -82,8 +82,6 @@ export async function feedSuite(settings: Settings): Promise<Figure[]> {
   const temp = tempDir();
   const raw = new RawSqlite(temp.file("feed.db"));
   populate(raw, settings.feedRows);
-  const store = await openStore({ path: temp.file("feed.db"), maintenanceIntervalMs: 0 });
-  const server = await startChild(["verso", temp.file("feed.db"), "full", "512"]);
   const figures: Figure[] = [];
   const n = `${Math.round(settings.feedRows / 1000)}k`;
   const warmUp = Math.min(settings.feedRows, 20_000);
@@ -98,27 +96,36 @@ export async function feedSuite(settings: Settings): Promise<Figure[]> {
     figures.push({ suite: "feed", name, synchronous: "-", unit: "rows/s", ...result });
   };
   try {
-    for (const limit of [1000, 10000]) {
-      await compareReads(
-        `HTTP changes ${n} rows limit=${limit} vs scan+parse`,
-        (stop) => readHttp(server.url, limit, stop),
-        (stop) => raw.scanAll(FEED_REGION, limit, true, stop),
-      );
+    // One process owns a verso file at a time: the server's figures first, then the store's.
+    const server = await startChild(["verso", temp.file("feed.db"), "full", "512"]);
+    try {
+      for (const limit of [1000, 10000]) {
+        await compareReads(
+          `HTTP changes ${n} rows limit=${limit} vs scan+parse`,
+          (stop) => readHttp(server.url, limit, stop),
+          (stop) => raw.scanAll(FEED_REGION, limit, true, stop),
+        );
+      }
+    } finally {
+      await server.stop();
     }
-    // In-process at the default page size only: larger pages change little there.
-    await compareReads(
-      `store.changes ${n} rows limit=1000 vs scan+parse`,
-      (stop) => readStore(store, 1000, true, stop),
-      (stop) => raw.scanAll(FEED_REGION, 1000, true, stop),
-    );
-    await compareReads(
-      `store.changesRaw ${n} rows limit=1000 vs scan`,
-      (stop) => readStore(store, 1000, false, stop),
-      (stop) => raw.scanAll(FEED_REGION, 1000, false, stop),
-    );
+    const store = await openStore({ path: temp.file("feed.db"), maintenanceIntervalMs: 0 });
+    try {
+      // In-process at the default page size only: larger pages change little there.
+      await compareReads(
+        `store.changes ${n} rows limit=1000 vs scan+parse`,
+        (stop) => readStore(store, 1000, true, stop),
+        (stop) => raw.scanAll(FEED_REGION, 1000, true, stop),
+      );
+      await compareReads(
+        `store.changesRaw ${n} rows limit=1000 vs scan`,
+        (stop) => readStore(store, 1000, false, stop),
+        (stop) => raw.scanAll(FEED_REGION, 1000, false, stop),
+      );
+    } finally {
+      await store.close();
+    }
   } finally {
-    await server.stop();
-    await store.close();
     raw.close();
     temp.remove();
   }

@@ -28,31 +28,55 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error as Error | undefined)?.name === "AbortError";
 }
 
-/** Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts. */
+/**
+ * Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts.
+ *
+ * While the consumer handles a page that says more follows, the next one is already
+ * asked for (from the position after this page, exactly what the consumer would ask
+ * next): the server reads and sends it while the consumer applies, instead of both
+ * taking turns. At most one page is read ahead; it is dropped, and its request
+ * aborted, when the consumer leaves.
+ */
 export async function* follow(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
+  const leaving = new AbortController();
+  const requestSignal = signal ? AbortSignal.any([signal, leaving.signal]) : leaving.signal;
+  const request = (from: FeedPosition): Promise<Page> =>
+    transport.json<Page>({
+      method: "GET",
+      path: `${regionPath(region)}/changes`,
+      query: {
+        ...from,
+        ...(options.limit !== undefined && { limit: options.limit }),
+        ...(from.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
+      },
+      headers: schemaHeaders(options.schemas),
+      signal: requestSignal,
+    });
   let position: FeedPosition = positionOf(options);
-  while (!signal?.aborted) {
-    let page: Page;
-    try {
-      page = await transport.json<Page>({
-        method: "GET",
-        path: `${regionPath(region)}/changes`,
-        query: {
-          ...position,
-          ...(options.limit !== undefined && { limit: options.limit }),
-          ...(position.since !== undefined && { waitMs: options.waitMs ?? 25_000 }),
-        },
-        headers: schemaHeaders(options.schemas),
-        ...(signal && { signal }),
-      });
-    } catch (error) {
-      if (isAbort(error, signal)) return;
-      throw error;
+  let ahead: Promise<Page> | undefined;
+  try {
+    while (!signal?.aborted) {
+      let page: Page;
+      try {
+        page = await (ahead ?? request(position));
+      } catch (error) {
+        if (isAbort(error, signal)) return;
+        throw error;
+      } finally {
+        ahead = undefined;
+      }
+      const moved = page.reset || page.ops.length > 0 || page.cursor !== position.since || page.epoch !== position.epoch;
+      position = advance(position, page);
+      if (page.more) {
+        ahead = request(position);
+        // Settled when awaited; one the consumer never asks for must not be reported unhandled.
+        ahead.catch(() => {});
+      }
+      yield moved ? { type: "changes", page } : { type: "progress", head: page.head };
     }
-    const moved = page.reset || page.ops.length > 0 || page.cursor !== position.since || page.epoch !== position.epoch;
-    position = advance(position, page);
-    yield moved ? { type: "changes", page } : { type: "progress", head: page.head };
+  } finally {
+    leaving.abort();
   }
 }
 

@@ -12,5 +12,10 @@ export interface ChangesOptions extends ChangesParams {
   resumableReset?: boolean;
   /** Only this collection's rows, each with its life (the feed of a shape). */
   collection?: string;
+  /**
+   * When `limit` is absent, the ops of a reset page and of its continuation (`resetHead`)
+   * default to MAX_PAGE_LIMIT instead of DEFAULT_PAGE_LIMIT (the changes route's default).
+   */
+  largeResetPages?: boolean;
   signal?: AbortSignal;
 }

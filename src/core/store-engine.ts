@@ -183,6 +183,7 @@ export class StoreEngine implements StoreInternals {
       ...(options.resetHead !== undefined && { resetHead: checkNonNegativeInt("resetHead", options.resetHead) }),
       ...(options.resumableReset && { resumableReset: true }),
       ...(options.collection !== undefined && { collection: checkName("collection", options.collection) }),
+      ...(options.largeResetPages && options.limit === undefined && { resetLimit: MAX_PAGE_LIMIT }),
     };
     const selection = await this.selection(options.schemas);
     const project = (raw: RawPage) => (selection ? this.projectPage(raw, selection) : raw);

@@ -46,12 +46,13 @@ export function startPage(regionRow: RegionRow | undefined, query: ChangesQuery)
   if (!regionRow) return { page: assemblePage(region, reset, [], { kind: "all", count: 0 }) };
   const from = reset ? 0 : (query.since ?? 0);
   const only = query.collection === undefined ? {} : { collection: query.collection };
+  const limit = (reset || query.resetHead !== undefined) && query.resetLimit !== undefined ? query.resetLimit : query.limit;
   return {
-    fetch: { kind: "first", regionId: regionRow.id, live: reset, from, limit: query.limit + 1, ...only },
+    fetch: { kind: "first", regionId: regionRow.id, live: reset, from, limit: limit + 1, ...only },
     next: (rows) => {
       const cut = cutPage(
         rows.map((row) => row.version),
-        query.limit,
+        limit,
         cutFloor(region, query),
       );
       if (cut.kind !== "whole-version") return { page: assemblePage(region, reset, rows, cut) };

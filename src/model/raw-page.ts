@@ -56,6 +56,11 @@ export interface ChangesQuery {
    */
   resumableReset?: boolean;
   limit: number;
+  /**
+   * Ops of a reset page and of the pages that continue it (`resetHead`), instead of
+   * `limit`: a reader that rebuilds its copy from nothing gains from fewer, larger pages.
+   */
+  resetLimit?: number;
   /** Only this collection's rows, each with its life (the feed of a shape). */
   collection?: string;
 }

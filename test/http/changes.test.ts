@@ -302,6 +302,27 @@ describe("GET /v1/regions/{r}/changes: limit and paging", () => {
       }
     }
   });
+
+  it("without a limit, a reset and the pages that continue it hold up to 10000 ops; other pages 1000", async () => {
+    // 12 versions of 1000 rows each.
+    for (let v = 0; v < 12; v++) {
+      const keys = Array.from({ length: 1000 }, (_, i) => `k${v * 1000 + i}`);
+      assert.equal((await txn(puts("c", keys))).status, 200);
+    }
+    const reset = await page(h.app, "");
+    assert.equal(reset.reset, true);
+    assert.equal(reset.ops.length, 1 + 10000);
+    assert.deepEqual([reset.cursor, reset.more], [10, true]);
+    const rest = await page(h.app, `?since=${reset.cursor}&epoch=${reset.epoch}&resetHead=${reset.head}`);
+    assert.deepEqual([rest.ops.length, rest.cursor, rest.more], [2000, 12, false]);
+    const incremental = await page(h.app, `?since=0&epoch=${reset.epoch}`);
+    assert.deepEqual([incremental.reset, incremental.ops.length, incremental.cursor], [false, 1000, 1]);
+    // An explicit limit is kept, for the reset and its continuation alike.
+    const asked = await page(h.app, "?limit=2000");
+    assert.deepEqual([asked.ops.length, asked.cursor], [1 + 2000, 2]);
+    const askedRest = await page(h.app, `?since=2&epoch=${reset.epoch}&resetHead=${reset.head}&limit=3000`);
+    assert.deepEqual([askedRest.ops.length, askedRest.cursor], [3000, 5]);
+  });
 });
 
 describe("GET /v1/regions/{r}/changes?waitMs: long-poll", () => {

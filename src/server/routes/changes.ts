@@ -27,6 +27,10 @@ const CHANGES: RouteSchema = {
   params: params(REGION_PARAM),
   querystring: query({
     ...FEED_QUERY,
+    limit: queryInteger(
+      "limit",
+      "ops per page, 1-10000 (default 1000, and 10000 for a reset page and the pages sent with resetHead); a version is never split",
+    ),
     waitMs: queryInteger("waitMs", "long-poll: wait up to W ms (at most 120000) for something after since"),
   }),
   headers: headers(VERSO_SCHEMA),
@@ -49,6 +53,7 @@ export function changesRoutes(app: FastifyInstance, { internals, stopping, metri
       ...(resetHead !== undefined && { resetHead }),
       ...(schemas !== undefined && { schemas }),
       resumableReset: requestProtocol(request.headers) >= RESUMABLE_RESET_PROTOCOL,
+      largeResetPages: true,
       signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
     });
     metrics.feedPages.inc({ transport: "changes" });
