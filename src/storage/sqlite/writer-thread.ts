@@ -27,18 +27,27 @@ export class WriterThread {
   private nextId = 1;
   private ended: Error | undefined;
   private closing: Promise<void> | undefined;
+  /** Requests made before the thread listens: a message posted earlier could be lost while its entry module loads. */
+  private outbox: WriterRequest[] | undefined = [];
 
   constructor(setup: WriterSetup) {
     this.worker = startWorker(setup);
     // An idle thread must not keep the process alive; a thread with work does (see track).
     this.worker.unref();
-    this.worker.on("message", (reply: WriterReply) => this.answer(reply));
+    this.worker.on("message", (reply: WriterReply) => {
+      // Replies arrive in the order they were sent: after "closed", nothing is left to answer.
+      if (reply.type === "closed") void this.worker.terminate();
+      else this.answer(reply);
+    });
     this.worker.on("error", (error) => this.end(error));
     this.worker.once("exit", (code) => this.end(new Error(`the SQLite writer thread stopped (exit code ${code})`)));
     this.ready = new Promise((resolve, reject) => {
       const opened = (reply: WriterReply) => {
         if (reply.type !== "ready" && reply.type !== "openFailed") return;
         this.worker.off("message", opened);
+        const held = this.outbox ?? [];
+        this.outbox = undefined;
+        for (const request of held) this.worker.postMessage(request);
         if (reply.type === "ready") resolve();
         else reject(uncrossError(reply.error));
       };
@@ -66,20 +75,25 @@ export class WriterThread {
       if (this.ended) return resolve();
       this.worker.ref();
       this.worker.once("exit", () => resolve());
-      this.worker.postMessage({ type: "close" } satisfies WriterRequest);
+      this.send({ type: "close" });
     });
     return this.closing;
   }
 
   private ask(request: (id: number) => WriterRequest): Promise<WriterReply> {
-    if (this.ended) return Promise.reject(this.ended);
     if (this.closing) return Promise.reject(new Error("the SQLite writer thread is closing"));
+    if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage(request(id));
+      this.send(request(id));
     });
+  }
+
+  private send(request: WriterRequest): void {
+    if (this.outbox) this.outbox.push(request);
+    else this.worker.postMessage(request);
   }
 
   private answer(reply: WriterReply): void {

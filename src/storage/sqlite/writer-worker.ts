@@ -32,7 +32,6 @@ port.on("message", (request: WriterRequest) => {
     // Every request sent before this one has been answered: messages arrive in order.
     if (open?.db.open) open.db.close();
     reply({ type: "closed" });
-    port.close();
     return;
   }
   try {
