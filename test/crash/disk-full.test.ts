@@ -51,6 +51,8 @@ for (const [variant, flags] of VARIANTS.entries())
 
     it("answers 507 while the disk is full and writes again once space is freed", { timeout: 60_000 }, async () => {
       const url = server!.url;
+      // The variant is the one asked for: the start line names the writer thread only when it commits there.
+      assert.equal(/synchronous=\w+, writer thread/.test(server!.log()), flags.includes("--writer-thread"), server!.log());
       const row = (key: string) => `/v1/regions/r/collections/c/rows/${key}`;
       assert.equal((await call(url, "PUT", row("first"), { body: "v" })).status, 200);
 

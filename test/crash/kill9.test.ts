@@ -52,6 +52,8 @@ for (const flags of VARIANTS)
 
       for (const [round, killAfter] of KILL_AFTER.entries()) {
         server = await startChildServer(["--db", db, ...flags]);
+        // The variant is the one asked for: the start line names the writer thread only when it commits there.
+        assert.equal(/synchronous=\w+, writer thread/.test(server.log()), flags.includes("--writer-thread"), server.log());
         const url = server.url;
         await settle(url, promises, pending, (line) =>
           t.diagnostic(`${round === 0 ? "first start" : `restart after kill ${round}`}: ${line}`),

@@ -34,6 +34,8 @@ for (const flags of VARIANTS)
 
     it("answers long-polls at once, finishes in-flight writes, exits 0 and keeps them", { timeout: 40_000 }, async () => {
       server = await startChildServer(["--db", db, ...flags]);
+      // The variant is the one asked for: the start line names the writer thread only when it commits there.
+      assert.equal(/synchronous=\w+, writer thread/.test(server.log()), flags.includes("--writer-thread"), server.log());
       const { url } = server;
       const before = await call(url, "PUT", row("before"), { body: { replicas: 1 }, headers: { "idempotency-key": "before" } });
       assert.equal(before.status, 200);

@@ -32,7 +32,7 @@ export class WriterThread {
 
   constructor(setup: WriterSetup) {
     this.worker = startWorker(setup);
-    // An idle thread must not keep the process alive; a thread with work does (see track).
+    // An idle thread must not keep the process alive; a thread with work does (see ask).
     this.worker.unref();
     this.worker.on("message", (reply: WriterReply) => {
       // Replies arrive in the order they were sent: after "closed", nothing is left to answer.
