@@ -171,7 +171,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const backend =
     storage.kind === "postgres"
       ? `postgres ${redact(storage.url)} schema ${values["pg-schema"]}`
-      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}${values["writer-thread"] ? ", writer thread" : ""}`;
+      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}${values["writer-thread"] && storage.path !== ":memory:" ? ", writer thread" : ""}`;
   log(`serving ${server.url} (${backend}, group commit ${values["no-group-commit"] ? "off" : "on"})`);
   if (adminToken === undefined) {
     log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");
