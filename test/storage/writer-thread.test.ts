@@ -108,6 +108,40 @@ describe("the SQLite writer thread", () => {
     }
   });
 
+  it("keeps the event loop turning while a large batch commits", { timeout: 60_000 }, async (t) => {
+    const batch = Array.from({ length: 20_000 }, (_, i) => put(`k-${i}`, JSON.stringify("x".repeat(500))));
+    /** The longest the event loop went without running a 1 ms timer while the batch was written. */
+    const longestStall = async (storage: SqliteStorage): Promise<number> => {
+      try {
+        // Measured once the thread has started and committed: its start-up is not what is measured.
+        await storage.started();
+        await storage.write([put("warm-up", "0")]);
+        let last = performance.now();
+        let longest = 0;
+        const ticker = setInterval(() => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }, 1);
+        try {
+          await storage.write(batch);
+        } finally {
+          clearInterval(ticker);
+        }
+        return Math.max(longest, performance.now() - last);
+      } finally {
+        await storage.close();
+      }
+    };
+    const inThread = await longestStall(new SqliteStorage({ path: join(dir, "stall-loop.db") }));
+    const threaded = await longestStall(new SqliteStorage({ path: join(dir, "stall-thread.db"), writerThread: true }));
+    t.diagnostic(`longest stall: ${threaded.toFixed(1)} ms with the writer thread, ${inThread.toFixed(1)} ms without`);
+    assert.ok(
+      threaded < inThread / 2,
+      `longest stall ${threaded.toFixed(1)} ms on the writer thread, ${inThread.toFixed(1)} ms on the event loop`,
+    );
+  });
+
   it("fails its writes with the reason when it cannot open the file", async () => {
     const writer = new WriterThread({ path: join(dir, "no-such-folder", "\0", "x.db") });
     await assert.rejects(writer.ready);
