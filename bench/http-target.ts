@@ -1,6 +1,7 @@
 /**
  * A server under test, run in its own process so that it does not share an event loop
- * with the load generator. `verso <db> <full|normal> <maxBatch>` runs startServer over openStore;
+ * with the load generator. `verso <db> <full|normal> <maxBatch> [writer-thread]` runs startServer over openStore
+ * (with `writer-thread`, SQLite commits on a worker thread);
  * `bare` runs node:http answering a fixed JSON body (after reading the request body),
  * the least any HTTP server does; `endpoint` runs verso's Restate SDK endpoint. Prints {"url": ...} once listening; stops on SIGTERM,
  * or when its stdin closes (the benchmark process ended, however it ended).
@@ -10,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { openStore } from "../src/open-store.js";
 import { startServer } from "../src/server/serve.js";
 
-const [kind, path, synchronous, maxBatch] = process.argv.slice(2);
+const [kind, path, synchronous, maxBatch, writer] = process.argv.slice(2);
 
 function ready(url: string): void {
   process.stdout.write(`${JSON.stringify({ url })}\n`);
@@ -21,8 +22,10 @@ function onParentGone(stop: () => void): void {
 }
 
 if (kind === "verso") {
-  if (!path || (synchronous !== "full" && synchronous !== "normal")) throw new Error("usage: verso <db> <full|normal> <maxBatch>");
-  const store = await openStore({ path, synchronous, maxBatch: Number(maxBatch ?? 512), maintenanceIntervalMs: 0 });
+  if (!path || (synchronous !== "full" && synchronous !== "normal"))
+    throw new Error("usage: verso <db> <full|normal> <maxBatch> [writer-thread]");
+  const writerThread = writer === "writer-thread";
+  const store = await openStore({ path, synchronous, writerThread, maxBatch: Number(maxBatch ?? 512), maintenanceIntervalMs: 0 });
   const server = await startServer({ store, port: 0, log: () => {} });
   const stop = () =>
     void server
@@ -53,5 +56,5 @@ if (kind === "verso") {
   onParentGone(stop);
   ready(endpoint.url);
 } else {
-  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> | bare | endpoint");
+  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> [writer-thread] | bare | endpoint");
 }

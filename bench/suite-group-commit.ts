@@ -1,7 +1,8 @@
 /**
  * Suite "groupcommit": what group commit buys. Put throughput with 1, 8 and 64
  * concurrent callers, in-process, for synchronous=FULL with group commit, FULL without
- * it (maxBatch 1: one commit and one fsync per write) and NORMAL with group commit.
+ * it (maxBatch 1: one commit and one fsync per write), NORMAL with group commit, and FULL
+ * with group commit on the writer thread (commits off the event loop).
  */
 
 import type { VersoStore } from "../src/core/store.js";
@@ -14,10 +15,11 @@ import { COLLECTION, keyFor, REGION, VALUE } from "./workload.js";
 
 export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
   const temp = tempDir();
-  const stores: Record<"full" | "fullSingle" | "normal", VersoStore> = {
+  const stores: Record<"full" | "fullSingle" | "normal" | "threaded", VersoStore> = {
     full: await openStore({ path: temp.file("full.db"), synchronous: "full", maintenanceIntervalMs: 0 }),
     fullSingle: await openStore({ path: temp.file("single.db"), synchronous: "full", maxBatch: 1, maintenanceIntervalMs: 0 }),
     normal: await openStore({ path: temp.file("normal.db"), synchronous: "normal", maintenanceIntervalMs: 0 }),
+    threaded: await openStore({ path: temp.file("threaded.db"), synchronous: "full", writerThread: true, maintenanceIntervalMs: 0 }),
   };
   const ms = settings.inProcessMs;
   const figures: Figure[] = [];
@@ -29,6 +31,7 @@ export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
         full: load(stores.full),
         fullSingle: load(stores.fullSingle),
         normal: load(stores.normal),
+        threaded: load(stores.threaded),
       });
       figures.push(
         {
@@ -44,6 +47,13 @@ export async function groupCommitSuite(settings: Settings): Promise<Figure[]> {
           synchronous: "NORMAL",
           unit: "ops/s",
           ...compare(result.normal, result.full),
+        },
+        {
+          suite: "groupcommit",
+          name: `put c=${clients} writer thread vs event loop (both grouped)`,
+          synchronous: "FULL",
+          unit: "ops/s",
+          ...compare(result.threaded, result.full),
         },
       );
     }

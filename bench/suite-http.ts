@@ -3,7 +3,9 @@
  * commit on) against a bare node:http server answering a fixed JSON body. Each server
  * runs in its own process pinned to core 0; wrk, pinned to core 1, drives both with the
  * same connections and duration (see pinning.ts). PUT is also measured against verso
- * with group commit off (maxBatch 1).
+ * with group commit off (maxBatch 1). The writes and the read are measured again against
+ * verso committing on its writer thread, against the bare server and against verso
+ * committing on the event loop.
  */
 import { startChild } from "./child-server.js";
 import type { Figure, Sync } from "./figures.js";
@@ -21,8 +23,9 @@ export async function httpSuite(settings: Settings): Promise<Figure[]> {
     startChild(["verso", temp.file("verso.db"), "full", "512"], { pinned: true }),
     startChild(["bare"], { pinned: true }),
     startChild(["verso", temp.file("single.db"), "full", "1"], { pinned: true }),
+    startChild(["verso", temp.file("threaded.db"), "full", "512", "writer-thread"], { pinned: true }),
   ]);
-  const [verso, bare, single] = servers;
+  const [verso, bare, single, threaded] = servers;
   const figures: Figure[] = [];
   const c = settings.httpConnections;
   const measure = async (urls: Record<string, string>, load: HttpLoad): Promise<Record<string, number[]>> => {
@@ -40,20 +43,25 @@ export async function httpSuite(settings: Settings): Promise<Figure[]> {
     ...compare(verso, baseline),
   });
   try {
-    if (!verso || !bare || !single) throw new Error("servers did not start");
+    if (!verso || !bare || !single || !threaded) throw new Error("servers did not start");
     const nextVersion = await measure(
-      { verso: verso.url, baseline: bare.url },
+      { verso: verso.url, baseline: bare.url, threaded: threaded.url },
       { method: "POST", path: `/v1/regions/${REGION}/next-version` },
     );
     figures.push(figure(`POST next-version c=${c} vs bare node:http`, "FULL", nextVersion.verso, nextVersion.baseline));
+    figures.push(figure(`POST next-version c=${c} writer thread vs bare node:http`, "FULL", nextVersion.threaded, nextVersion.baseline));
+    figures.push(figure(`POST next-version c=${c} writer thread vs event loop`, "FULL", nextVersion.threaded, nextVersion.verso));
     const put = await measure(
-      { verso: verso.url, baseline: bare.url, single: single.url },
+      { verso: verso.url, baseline: bare.url, single: single.url, threaded: threaded.url },
       { method: "PUT", path: `${ROWS}/d{i}`, keys: KEY_SPACE, body: JSON.stringify(VALUE) },
     );
     figures.push(figure(`PUT row c=${c} vs bare node:http`, "FULL", put.verso, put.baseline));
     figures.push(figure(`PUT row c=${c} group commit vs maxBatch 1`, "FULL", put.verso, put.single));
-    const get = await measure({ verso: verso.url, baseline: bare.url }, { method: "GET", path: `${ROWS}/d1` });
+    figures.push(figure(`PUT row c=${c} writer thread vs bare node:http`, "FULL", put.threaded, put.baseline));
+    figures.push(figure(`PUT row c=${c} writer thread vs event loop`, "FULL", put.threaded, put.verso));
+    const get = await measure({ verso: verso.url, baseline: bare.url, threaded: threaded.url }, { method: "GET", path: `${ROWS}/d1` });
     figures.push(figure(`GET row c=${c} vs bare node:http`, "-", get.verso, get.baseline));
+    figures.push(figure(`GET row c=${c} writer thread vs bare node:http`, "-", get.threaded, get.baseline));
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     temp.remove();

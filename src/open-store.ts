@@ -18,6 +18,11 @@ export interface OpenStoreOptions extends StoreOptions {
   path?: string;
   /** "full" (default) survives power loss; "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
+  /**
+   * SQLite: commit on a worker thread, so the fsync of a commit does not hold up the
+   * event loop (reads stay on this thread). Ignored for ":memory:" and PostgreSQL.
+   */
+  writerThread?: boolean;
   /** SQLite: skip the integrity check at open, which reads the whole file. */
   skipIntegrityCheck?: boolean;
   /** PostgreSQL instead of SQLite: a connection string, or the backend's options. */
@@ -28,19 +33,27 @@ export interface OpenStoreOptions extends StoreOptions {
 
 /** Opens verso in-process: `const store = await openStore({ path: "./data/verso.db" })`. */
 export async function openStore(options: OpenStoreOptions = {}): Promise<VersoStore> {
-  const storage = options.postgres !== undefined ? await openPostgres(options) : openSqlite(options);
+  const storage = options.postgres !== undefined ? await openPostgres(options) : await openSqlite(options);
   const writeConcurrency = options.writeConcurrency ?? (storage.backend === "postgres" ? POSTGRES_WRITE_CONCURRENCY : 1);
   return new VersoStore(storage, { ...options, writeConcurrency });
 }
 
-function openSqlite(options: OpenStoreOptions): Storage {
-  return new SqliteStorage({
+async function openSqlite(options: OpenStoreOptions): Promise<Storage> {
+  const storage = new SqliteStorage({
     path: options.path ?? DEFAULT_DB_PATH,
+    ...(options.writerThread && { writerThread: true }),
     ...(options.synchronous && { synchronous: options.synchronous }),
     ...(options.skipIntegrityCheck && { skipIntegrityCheck: true }),
     ...(options.now && { now: options.now }),
     ...(options.onMigration && { onMigration: options.onMigration }),
   });
+  try {
+    await storage.started();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
 }
 
 async function openPostgres(options: OpenStoreOptions): Promise<Storage> {

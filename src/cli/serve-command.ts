@@ -26,6 +26,8 @@ export const SERVE_USAGE = `verso serve [options]
   --skip-integrity-check       SQLite: start without PRAGMA quick_check, which reads the whole file
   --synchronous full|normal    full (default): acknowledged writes survive power loss;
                                normal: they survive a crash of verso, not of the machine
+  --writer-thread              SQLite: commit on a worker thread, so a commit's fsync does not hold up
+                               requests (reads stay on the main thread)
   --no-group-commit            commit every write on its own (slower; for comparison)
   --tombstone-retention DUR    purge tombstones older than this (default 7d; 0 keeps them)
   --idempotency-retention DUR  how long Idempotency-Key replays last (default 24h)
@@ -61,6 +63,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port: { type: "string", default: process.env.PORT ?? "7070" },
       synchronous: { type: "string", default: "full" },
       "skip-integrity-check": { type: "boolean", default: false },
+      "writer-thread": { type: "boolean", default: false },
       "no-group-commit": { type: "boolean", default: false },
       "tombstone-retention": { type: "string", default: "7d" },
       "idempotency-retention": { type: "string", default: "24h" },
@@ -125,6 +128,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }),
     synchronous: values.synchronous,
     skipIntegrityCheck: values["skip-integrity-check"],
+    writerThread: values["writer-thread"],
     maxBatch: values["no-group-commit"] ? 1 : 512,
     tombstoneRetentionMs: parseDuration(values["tombstone-retention"], "--tombstone-retention"),
     idempotencyRetentionMs: parseDuration(values["idempotency-retention"], "--idempotency-retention"),
@@ -167,7 +171,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const backend =
     storage.kind === "postgres"
       ? `postgres ${redact(storage.url)} schema ${values["pg-schema"]}`
-      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}`;
+      : `sqlite ${storage.path}${storage.created ? " (new file)" : ""}, synchronous=${values.synchronous}${values["writer-thread"] && storage.path !== ":memory:" ? ", writer thread" : ""}`;
   log(`serving ${server.url} (${backend}, group commit ${values["no-group-commit"] ? "off" : "on"})`);
   if (adminToken === undefined) {
     log("no admin token: authentication is OFF and verso serves loopback only (set VERSO_ADMIN_TOKEN to serve other hosts)");

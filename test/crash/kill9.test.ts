@@ -25,48 +25,54 @@ function send(url: string, write: Write): Promise<Reply> {
   });
 }
 
-describe("kill -9 of the server", () => {
-  const dir = mkdtempSync(join(tmpdir(), "verso-kill9-"));
-  const db = join(dir, "verso.db");
-  let server: ChildServer | undefined;
-  after(async () => {
-    await stopChild(server);
-    rmSync(dir, { recursive: true, force: true });
+/** Commits on the event loop, and on the writer thread (acknowledged from another thread's commit). */
+const VARIANTS = [[], ["--writer-thread"]];
+
+for (const flags of VARIANTS)
+  describe(`kill -9 of the server${flags.length > 0 ? ` (${flags.join(" ")})` : ""}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "verso-kill9-"));
+    const db = join(dir, "verso.db");
+    let server: ChildServer | undefined;
+    after(async () => {
+      await stopChild(server);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("loses nothing acknowledged, half-applies nothing, and replays every Idempotency-Key", { timeout: 60_000 }, async (t) => {
+      const promises = new Promises();
+      const clients = [
+        new WriteClient(0, "put", "crash-a"),
+        new WriteClient(1, "put", "crash-b"),
+        new WriteClient(2, "txn", "crash-a"),
+        new WriteClient(3, "txn", "crash-b"),
+        new WriteClient(4, "next-version", "crash-a"),
+        new WriteClient(5, "next-version", "crash-b"),
+      ];
+      let pending: Write[] = [];
+
+      for (const [round, killAfter] of KILL_AFTER.entries()) {
+        server = await startChildServer(["--db", db, ...flags]);
+        // The variant is the one asked for: the start line names the writer thread only when it commits there.
+        assert.equal(/synchronous=\w+, writer thread/.test(server.log()), flags.includes("--writer-thread"), server.log());
+        const url = server.url;
+        await settle(url, promises, pending, (line) =>
+          t.diagnostic(`${round === 0 ? "first start" : `restart after kill ${round}`}: ${line}`),
+        );
+        await replayAll(url, promises);
+
+        const running = server;
+        pending = await stream(url, clients, promises, killAfter, () => running.child.kill("SIGKILL"));
+        const exit = await running.exited;
+        assert.equal(exit.signal, "SIGKILL", "the server must have died from the kill, not by itself");
+        assert.equal(pending.length, clients.length, "every client had one write cut off by the kill");
+      }
+
+      server = await startChildServer(["--db", db, ...flags]);
+      await settle(server.url, promises, pending, (line) => t.diagnostic(`restart after kill ${KILL_AFTER.length}: ${line}`));
+      await replayAll(server.url, promises);
+      t.diagnostic(`${promises.acked.length} acknowledged writes checked over ${KILL_AFTER.length} kills`);
+    });
   });
-
-  it("loses nothing acknowledged, half-applies nothing, and replays every Idempotency-Key", { timeout: 60_000 }, async (t) => {
-    const promises = new Promises();
-    const clients = [
-      new WriteClient(0, "put", "crash-a"),
-      new WriteClient(1, "put", "crash-b"),
-      new WriteClient(2, "txn", "crash-a"),
-      new WriteClient(3, "txn", "crash-b"),
-      new WriteClient(4, "next-version", "crash-a"),
-      new WriteClient(5, "next-version", "crash-b"),
-    ];
-    let pending: Write[] = [];
-
-    for (const [round, killAfter] of KILL_AFTER.entries()) {
-      server = await startChildServer(["--db", db]);
-      const url = server.url;
-      await settle(url, promises, pending, (line) =>
-        t.diagnostic(`${round === 0 ? "first start" : `restart after kill ${round}`}: ${line}`),
-      );
-      await replayAll(url, promises);
-
-      const running = server;
-      pending = await stream(url, clients, promises, killAfter, () => running.child.kill("SIGKILL"));
-      const exit = await running.exited;
-      assert.equal(exit.signal, "SIGKILL", "the server must have died from the kill, not by itself");
-      assert.equal(pending.length, clients.length, "every client had one write cut off by the kill");
-    }
-
-    server = await startChildServer(["--db", db]);
-    await settle(server.url, promises, pending, (line) => t.diagnostic(`restart after kill ${KILL_AFTER.length}: ${line}`));
-    await replayAll(server.url, promises);
-    t.diagnostic(`${promises.acked.length} acknowledged writes checked over ${KILL_AFTER.length} kills`);
-  });
-});
 
 /**
  * Sends writes from every client concurrently (each client one at a time) and calls

@@ -4,6 +4,9 @@
  * compared answer by answer with the model, then the feed checked from every cursor.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { VersoStore } from "../../src/core/store.js";
@@ -112,25 +115,44 @@ class Run {
   }
 }
 
+/** A property run over the given storage, which the run closes. */
+function modelProperty(open: () => SqliteStorage) {
+  return fc.asyncProperty(
+    fc.array(step, { minLength: 1, maxLength: 50, size: "max" }),
+    fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 }),
+    async (steps, limits) => {
+      const store = new VersoStore(open(), { maintenanceIntervalMs: 0 });
+      try {
+        const run = new Run(store);
+        for (const s of steps) await run.step(s);
+        let i = 0;
+        await run.finish(() => limits[i++ % limits.length] ?? 1);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+}
+
 describe("VersoStore against a model", () => {
   it("answers like the model and its feed converges from every cursor", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(step, { minLength: 1, maxLength: 50, size: "max" }),
-        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 }),
-        async (steps, limits) => {
-          const store = new VersoStore(new SqliteStorage({ path: ":memory:" }), { maintenanceIntervalMs: 0 });
-          try {
-            const run = new Run(store);
-            for (const s of steps) await run.step(s);
-            let i = 0;
-            await run.finish(() => limits[i++ % limits.length] ?? 1);
-          } finally {
-            await store.close();
-          }
-        },
-      ),
+      modelProperty(() => new SqliteStorage({ path: ":memory:" })),
       { numRuns: RUNS },
     );
+  });
+
+  it("does the same when it commits on the writer thread and reads on the main thread", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "verso-model-writer-"));
+    let file = 0;
+    try {
+      // Each run starts a thread on a new file: fewer runs, the same histories.
+      await fc.assert(
+        modelProperty(() => new SqliteStorage({ path: join(dir, `run-${file++}.db`), writerThread: true, synchronous: "normal" })),
+        { numRuns: Math.max(1, Math.round(RUNS / 20)) },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

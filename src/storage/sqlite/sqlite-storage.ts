@@ -2,6 +2,11 @@
  * The embedded backend: one better-sqlite3 connection. Every method runs synchronously
  * to completion (no await inside a transaction), so a reader on the same connection can
  * never observe a half-applied batch, and one connection is all the process needs.
+ *
+ * With `writerThread`, batches and idempotency sweeps run on a second connection in a
+ * worker thread (writer-thread.ts), so their commits and fsyncs leave the event loop
+ * free; this connection goes on reading (WAL: it sees each commit once it is made, never
+ * part of one) and keeps the rare writes of tokens, schemas and agents' reports.
  */
 import type Database from "better-sqlite3";
 import { emptyRegion, schemaOf, toRegion } from "../../model/feed-rows.js";
@@ -21,10 +26,13 @@ import { SqliteSchemaStorage } from "./sqlite-schema-storage.js";
 import { SqliteTokenStorage } from "./sqlite-token-storage.js";
 import { type Statements, statements } from "./statements.js";
 import { type BatchWriter, batchWriter } from "./write-batch.js";
+import { WriterThread } from "./writer-thread.js";
 
 export interface SqliteStorageOptions extends VersoFileOptions {
   /** Clock in ms, injectable so retention can be tested without waiting. */
   now?: () => number;
+  /** Commits on a worker thread, off the event loop (ignored for ":memory:", which only its own connection sees). */
+  writerThread?: boolean;
 }
 
 export class SqliteStorage implements Storage {
@@ -38,15 +46,26 @@ export class SqliteStorage implements Storage {
   private readonly tokenStorage: SqliteTokenStorage;
   private readonly schemaStorage: SqliteSchemaStorage;
   private readonly agentStorage: SqliteAgentStorage;
+  private readonly clock: () => number;
+  private readonly writer: WriterThread | undefined;
 
   constructor(options: SqliteStorageOptions) {
     ({ db: this.db, close: this.closeFile } = openVersoFile(options));
     this.sql = statements(this.db);
-    this.writeBatch = batchWriter(this.db, this.sql, options.now ?? Date.now);
+    this.clock = options.now ?? Date.now;
+    this.writeBatch = batchWriter(this.db, this.sql, this.clock);
+    if (options.writerThread && options.path !== ":memory:") {
+      this.writer = new WriterThread({ path: options.path, ...(options.synchronous && { synchronous: options.synchronous }) });
+    }
     this.readPage = pageReader(this.db, this.sql);
     this.tokenStorage = new SqliteTokenStorage(this.db);
     this.schemaStorage = new SqliteSchemaStorage(this.db);
     this.agentStorage = new SqliteAgentStorage(this.db);
+  }
+
+  /** Resolves once the storage can write (the writer thread, when there is one, has opened the file). */
+  async started(): Promise<void> {
+    await this.writer?.ready;
   }
 
   tokens(): TokenStorage {
@@ -67,7 +86,7 @@ export class SqliteStorage implements Storage {
   }
 
   async write(batch: readonly WriteCommand[]): Promise<Array<WriteResult | Error>> {
-    const results = this.writeBatch(batch);
+    const results = this.writer ? await this.writer.write(batch, this.clock()) : this.writeBatch(batch);
     for (const [region, head] of committedHeads(results)) for (const observer of this.observers) observer(region, head);
     return results;
   }
@@ -112,7 +131,7 @@ export class SqliteStorage implements Storage {
   }
 
   async sweepIdempotency(before: number): Promise<number> {
-    return this.sql.sweep.run(before).changes;
+    return this.writer ? this.writer.sweep(before) : this.sql.sweep.run(before).changes;
   }
 
   onCommit(observer: CommitObserver): () => void {
@@ -121,6 +140,8 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    // The writer's connection closes first: the file stays owned while anything writes it.
+    await this.writer?.close();
     this.observers.clear();
     this.closeFile();
   }
