@@ -74,7 +74,7 @@ export class ReplicaMismatchError extends Error {
 
 export class ReplicaStore {
   private readonly db: Database.Database;
-  private readonly stmt;
+  private readonly sql;
   private current: ReplicaState;
   /** Names this replica to the server; made once with the file and kept in it. */
   readonly agentId: string;
@@ -118,7 +118,7 @@ export class ReplicaStore {
       db.close();
       throw error;
     }
-    this.stmt = {
+    this.sql = {
       state: db.prepare<[], StateRow>("SELECT * FROM replica_state WHERE id = 1"),
       setPosition: db.prepare<[string, number, number]>("UPDATE replica_state SET epoch = ?, cursor = ?, head = ? WHERE id = 1"),
       setReset: db.prepare<[string | null, number | null, number | null, number]>(
@@ -177,34 +177,34 @@ export class ReplicaStore {
       trim: db.prepare<[number]>("DELETE FROM journal WHERE seq <= ?"),
       setHandled: db.prepare<[number]>("UPDATE replica_state SET handled = ? WHERE id = 1"),
     };
-    this.stmt.setServer.run(server);
+    this.sql.setServer.run(server);
     this.current = this.readState();
     this.applyPage = db.transaction((page: Page, wantChanges: boolean) => this.apply(page, wantChanges));
     this.compact = db.transaction((before: number) => {
-      const expired = this.stmt.newestExpiredTombstone.get(before)?.v ?? null;
+      const expired = this.sql.newestExpiredTombstone.get(before)?.v ?? null;
       if (expired === null) return 0;
       const floor = Math.max(this.current.floor, Math.min(expired, this.current.cursor ?? 0));
-      const purged = this.stmt.purgeTombstones.run(floor).changes;
-      if (floor !== this.current.floor) this.stmt.setFloor.run(floor);
+      const purged = this.sql.purgeTombstones.run(floor).changes;
+      if (floor !== this.current.floor) this.sql.setFloor.run(floor);
       this.current = { ...this.current, floor };
       return purged;
     });
     this.markHandled = db.transaction((seq: number) => {
       if (seq <= this.current.handled) return;
-      this.stmt.trim.run(seq);
-      this.stmt.setHandled.run(seq);
+      this.sql.trim.run(seq);
+      this.sql.setHandled.run(seq);
       this.current = { ...this.current, handled: seq };
     });
   }
 
   /** Journaled changes after the handled position, oldest first, at most `limit`. */
   pending(limit: number): PendingChange[] {
-    return this.stmt.pending.all(this.current.handled, limit).map((row) => ({ seq: row.seq, change: JSON.parse(row.change) as ChangeOp }));
+    return this.sql.pending.all(this.current.handled, limit).map((row) => ({ seq: row.seq, change: JSON.parse(row.change) as ChangeOp }));
   }
 
   /** How many changes wait in the journal. */
   pendingCount(): number {
-    return this.stmt.pendingCount.get()?.n ?? 0;
+    return this.sql.pendingCount.get()?.n ?? 0;
   }
 
   get state(): ReplicaState {
@@ -237,7 +237,7 @@ export class ReplicaStore {
 
   /** Live rows (tombstones are not counted). */
   count(): number {
-    return this.stmt.count.get()?.n ?? 0;
+    return this.sql.count.get()?.n ?? 0;
   }
 
   close(): void {
@@ -247,56 +247,56 @@ export class ReplicaStore {
   private apply(page: Page, wantChanges: boolean): Applied {
     let reset = this.current.reset;
     if (page.reset) {
-      this.stmt.shadowClear.run();
+      this.sql.shadowClear.run();
       reset = { epoch: page.epoch, cursor: page.cursor, head: page.head };
     }
     let journaled = 0;
     const now = Date.now();
     const journal = (change: ChangeOp) => {
-      this.stmt.journal.run(JSON.stringify(change));
+      this.sql.journal.run(JSON.stringify(change));
       journaled++;
     };
     for (const op of page.ops) {
       if (op.op === "clear") {
         if (!reset) throw new Error("a clear op outside a reset page");
-        this.stmt.shadowClear.run();
+        this.sql.shadowClear.run();
       } else if (reset) {
         // The shadow holds live rows only: once swapped in, the floor is the reset's cursor,
         // so no tombstone at or below it is ever served.
-        if (op.op === "put") this.stmt.shadowPut.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
-        else this.stmt.shadowDel.run(op.collection, op.key);
+        if (op.op === "put") this.sql.shadowPut.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
+        else this.sql.shadowDel.run(op.collection, op.key);
       } else if (op.op === "put") {
-        this.stmt.put.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
+        this.sql.put.run(op.collection, op.key, op.version, JSON.stringify(op.value), op.schema ?? null);
         if (wantChanges) journal({ op: "put", collection: op.collection, key: op.key, version: op.version, value: op.value });
-      } else if (this.stmt.delLive.run(op.version, now, op.collection, op.key).changes > 0) {
+      } else if (this.sql.delLive.run(op.version, now, op.collection, op.key).changes > 0) {
         if (wantChanges) journal({ op: "del", collection: op.collection, key: op.key, version: op.version });
       } else {
-        this.stmt.tombstone.run(op.collection, op.key, op.version, now);
+        this.sql.tombstone.run(op.collection, op.key, op.version, now);
       }
     }
     if (!reset) {
-      this.stmt.setPosition.run(page.epoch, page.cursor, page.head);
+      this.sql.setPosition.run(page.epoch, page.cursor, page.head);
     } else if (page.more) {
-      this.stmt.setReset.run(reset.epoch, page.cursor, reset.head, page.head);
+      this.sql.setReset.run(reset.epoch, page.cursor, reset.head, page.head);
     } else {
       if (wantChanges) {
-        journaled += this.stmt.journalDiffPuts.run().changes;
-        journaled += this.stmt.journalDiffDels.run(page.cursor).changes;
+        journaled += this.sql.journalDiffPuts.run().changes;
+        journaled += this.sql.journalDiffDels.run(page.cursor).changes;
       }
       this.db.exec(
         `ALTER TABLE rows RENAME TO rows_old; ALTER TABLE reset_rows RENAME TO rows; DROP TABLE rows_old; ${rowsTable("reset_rows")} ${rowsIndexes}`,
       );
-      this.stmt.setReset.run(null, null, null, page.head);
-      this.stmt.setPosition.run(reset.epoch, page.cursor, page.head);
+      this.sql.setReset.run(null, null, null, page.head);
+      this.sql.setPosition.run(reset.epoch, page.cursor, page.head);
       // The file now knows the region only as it was at the reset's cursor.
-      this.stmt.setFloor.run(page.cursor);
+      this.sql.setFloor.run(page.cursor);
     }
     this.current = this.readState();
     return { journaled, reset: reset !== undefined && !page.more };
   }
 
   private readState(): ReplicaState {
-    const row = this.stmt.state.get();
+    const row = this.sql.state.get();
     if (!row) throw new Error("replica state row is missing");
     const reset =
       row.reset_epoch !== null && row.reset_cursor !== null && row.reset_head !== null
