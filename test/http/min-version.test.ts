@@ -60,4 +60,13 @@ describe("GET …/rows/{k}?minVersion=N&timeoutMs=T: read-your-writes barrier", 
       assertError(await call(h.app, "GET", url(q)), 400, "bad_request");
     }
   });
+
+  it("checks the query's parameters among unknown ones, and timeoutMs without minVersion", async () => {
+    for (const q of ["?other=1&minVersion=x", "?timeoutMs=soon", "?x=1&y=2&timeoutMs=-5"]) {
+      const res = await call(h.app, "GET", url(q));
+      assertError(res, 400, "bad_request");
+      assert.match(JSON.stringify(res.body), /must be a non-negative integer/);
+    }
+    assert.equal((await call(h.app, "GET", url("?other=1&more=x"))).status, 200);
+  });
 });

@@ -104,12 +104,23 @@ export function rowRoutes(app: FastifyInstance, { internals, auth, stopping, max
     const minVersion = intParam(request.query, "minVersion");
     const timeoutMs = intParam(request.query, "timeoutMs");
     const schemas = schemaSelection(request.headers);
-    const row = await internals.getRaw(region, collection, key, {
-      ...(minVersion !== undefined && { minVersion }),
-      ...(timeoutMs !== undefined && { timeoutMs }),
-      ...(schemas !== undefined && { schemas }),
-      signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
-    });
+    // Only a minVersion read waits; the abort signal it needs costs more than the read
+    // itself, so a plain read goes without one.
+    const row = await internals.getRaw(
+      region,
+      collection,
+      key,
+      minVersion === undefined
+        ? schemas === undefined
+          ? undefined
+          : { schemas }
+        : {
+            minVersion,
+            ...(timeoutMs !== undefined && { timeoutMs }),
+            ...(schemas !== undefined && { schemas }),
+            signal: AbortSignal.any([abortOnClose(reply.raw), stopping]),
+          },
+    );
     reply.header("etag", etag(row.version)).type("application/json");
     return serializeRow(row);
   });

@@ -101,9 +101,7 @@ export class SqliteStorage implements Storage {
   }
 
   async row(region: string, collection: string, key: string): Promise<StoredRow | undefined> {
-    const regionRow = this.sql.region.get(region);
-    if (!regionRow) return undefined;
-    const row = this.sql.liveRow.get(regionRow.id, collection, key);
+    const row = this.sql.liveRowIn.get(region, collection, key);
     if (!row) return undefined;
     return { collection, key, version: row.version, valueJson: row.value, ...schemaOf(row.schema_version) };
   }

@@ -57,8 +57,10 @@ export function statements(db: Database.Database) {
          created_version = CASE WHEN rows.deleted = 1 AND excluded.deleted = 0 THEN excluded.version ELSE rows.created_version END,
          prior_end_version = CASE WHEN rows.deleted = 1 AND excluded.deleted = 0 THEN rows.version ELSE rows.prior_end_version END`,
     ),
-    liveRow: prepare<[number, string, string], { version: number; value: string; schema_version: number | null }>(
-      "SELECT version, value, schema_version FROM rows WHERE region_id = ? AND collection = ? AND key = ? AND deleted = 0",
+    /** A live row by its region's name: one statement, not a region lookup and then the row. */
+    liveRowIn: prepare<[string, string, string], { version: number; value: string; schema_version: number | null }>(
+      `SELECT r.version, r.value, r.schema_version FROM regions g JOIN rows r ON r.region_id = g.id
+       WHERE g.name = ? AND r.collection = ? AND r.key = ? AND r.deleted = 0`,
     ),
     liveRows: prepare<[number, string, string, number], { key: string; version: number; value: string; schema_version: number | null }>(
       `SELECT key, version, value, schema_version FROM rows
