@@ -10,6 +10,7 @@ import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { newEpoch } from "../shared.js";
 import { applyPush } from "./replicache-push.js";
+import { rowState, writeRows } from "./row-writes.js";
 import type { Statements } from "./statements.js";
 
 export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
@@ -34,17 +35,13 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       const current: Array<RowState | undefined> = command.ops.map((op) => {
         // An unconditional put succeeds whatever the row holds: no need to read it.
         if (!existing || (op.op === "put" && op.expect === undefined)) return undefined;
-        const row = sql.rowState.get(existing.id, op.collection, op.key);
-        return row && { version: row.version, deleted: row.deleted === 1, valueJson: row.value };
+        return rowState(sql, existing.id, op);
       });
       const failures = checkConditions(command.ops, current);
       if (failures.length > 0) return { status: "failed", failures };
       const id = existing?.id ?? createRegion(sql, command.region, now);
       const version = bump(sql, id);
-      for (const op of command.ops) {
-        if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null, version);
-        else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null, version);
-      }
+      writeRows(sql, id, version, command.ops, now);
       return { status: "committed", region: command.region, version };
     }
   }

@@ -4,11 +4,12 @@
  * The transaction holds the database's only write lock, so the versions are counted
  * here from the head and the counter is written once, not once per mutation.
  */
-import { checkConditions, type RowState } from "../../model/conditions.js";
+import { checkConditions } from "../../model/conditions.js";
 import { needsRowStates, resolveMutationOps } from "../../model/replicache.js";
 import type { WriteCommand, WriteOp } from "../../model/write-command.js";
 import type { WriteOutcome } from "../../model/write-outcome.js";
 import { PushRun } from "../replicache-push-run.js";
+import { rowStates, writeRows } from "./row-writes.js";
 import type { Statements } from "./statements.js";
 
 type PushCommand = Extract<WriteCommand, { kind: "replicachePush" }>;
@@ -32,10 +33,7 @@ export function applyPush(sql: Statements, command: PushCommand, now: number, re
       else rejected = resolved.rejected;
     }
     const version = ++counter.version;
-    for (const op of ops) {
-      if (op.op === "put") sql.upsertRow.run(id, op.collection, op.key, version, 0, op.valueJson, now, op.schemaVersion ?? null, version);
-      else sql.upsertRow.run(id, op.collection, op.key, version, 1, null, now, null, version);
-    }
+    writeRows(sql, id, version, ops, now);
     run.applied(mutation, version, rejected);
   }
   if (counter) sql.setVersion.run(counter.version, counter.id);
@@ -43,11 +41,4 @@ export function applyPush(sql: Statements, command: PushCommand, now: number, re
     sql.replicacheClientPut.run(command.region, client.clientID, command.clientGroupID, client.lastMutationID, client.version, now);
   }
   return run.outcome();
-}
-
-function rowStates(sql: Statements, regionId: number, ops: readonly WriteOp[]): Array<RowState | undefined> {
-  return ops.map((op) => {
-    const row = sql.rowState.get(regionId, op.collection, op.key);
-    return row && { version: row.version, deleted: row.deleted === 1, valueJson: row.value };
-  });
 }
