@@ -149,6 +149,7 @@ export function compactCommand(region: string, body: unknown, idempotencyKey?: s
   return withIdempotency({ kind: "compact" as const, region: checkName("region", region), horizon }, idempotencyKey);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null): what every request body must be. */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -16,7 +16,7 @@ import { BadRequestError } from "../protocol/errors.js";
 import type { ReplicacheErrorBody } from "../protocol/replicache.js";
 import { MAX_PAGE_LIMIT } from "../protocol/types.js";
 import type { Storage } from "../storage/storage.js";
-import { checkName } from "./commands.js";
+import { checkName, isObject } from "./commands.js";
 
 export type PullSource = Pick<Storage, "changes" | "replicacheClients">;
 
@@ -120,8 +120,4 @@ function parseCookie(value: unknown): ReplicacheCookie | null {
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

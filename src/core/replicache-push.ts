@@ -8,7 +8,7 @@ import { splitReplicacheKey } from "../model/replicache.js";
 import type { ReplicacheMutation, WriteCommand, WriteOp } from "../model/write-command.js";
 import { BadRequestError, VersoError } from "../protocol/errors.js";
 import type { ReplicacheErrorBody } from "../protocol/replicache.js";
-import { checkName, encodeValue, txnCommand } from "./commands.js";
+import { checkName, encodeValue, isObject, txnCommand } from "./commands.js";
 
 export type ReplicachePushCommand = Extract<WriteCommand, { kind: "replicachePush" }>;
 
@@ -73,8 +73,4 @@ function clientId(what: string, value: unknown): string {
     throw new BadRequestError(`${what} must be a string of 1-${MAX_CLIENT_ID} characters`);
   }
   return value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
