@@ -8,7 +8,7 @@
 import { etag, type Headers, header, intParam, requestProtocol, stringParam } from "../model/http-params.js";
 import { serializePage, serializeRow, serializeRowList } from "../model/page-json.js";
 import type { ChangesQuery, RawPage } from "../model/raw-page.js";
-import { parseEventId } from "../model/sse.js";
+import { EVENT_STREAM_HEADERS, parseEventId } from "../model/sse.js";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../protocol/errors.js";
 import type { FeedPosition } from "../protocol/feed-position.js";
 import { type NameKind, nameProblem } from "../protocol/names.js";
@@ -165,7 +165,7 @@ async function watch(replica: ReplicaReads, request: ReadRequest): Promise<ReadA
   };
   return {
     status: 200,
-    headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" },
+    headers: { ...EVENT_STREAM_HEADERS },
     watch: { first, start, shape: { limit: query.limit, resumableReset: query.resumableReset === true } },
   };
 }

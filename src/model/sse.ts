@@ -4,6 +4,13 @@
  */
 import { BadRequestError } from "../protocol/errors.js";
 
+/** The headers of every event stream verso serves: never stored, never held back by a proxy. */
+export const EVENT_STREAM_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-store",
+  "x-accel-buffering": "no",
+} as const;
+
 /**
  * One event. Data is split on line breaks into several `data:` lines, which a reader
  * joins back with "\n"; JSON stays valid either way because a raw line break can only

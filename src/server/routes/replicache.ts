@@ -10,6 +10,7 @@ import { replicachePushCommand } from "../../core/replicache-push.js";
 import { sseEvent } from "../../model/sse.js";
 import type { ReplicachePushResult } from "../../protocol/replicache.js";
 import { abortOnClose } from "../abort-on-close.js";
+import { openEventStream } from "../event-stream.js";
 import type { RouteContext } from "../route-context.js";
 import { PULL_REQUEST, PULL_RESPONSE, PUSH_REQUEST, PUSH_RESPONSE } from "../schema/replicache.js";
 import { errors, json, params, REGION_PARAM, type RouteSchema, WRITE_ERRORS } from "../schema/route-schema.js";
@@ -91,10 +92,7 @@ export function replicacheRoutes(app: FastifyInstance, { internals, maxRequestBy
     async (request, reply) => {
       const region = checkName("region", request.params.region);
       let seen = (await internals.storage.region(region)).version;
-      reply.hijack();
-      const response = reply.raw;
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value);
-      response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" });
+      const response = openEventStream(reply);
       const stream = new AbortController();
       open.add(stream);
       const signal = AbortSignal.any([abortOnClose(response), stopping, stream.signal]);

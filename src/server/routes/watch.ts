@@ -3,6 +3,7 @@ import { SharedFeed } from "../../core/shared-feed.js";
 import type { RawPage } from "../../model/raw-page.js";
 import { parseEventId } from "../../model/sse.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
+import { openEventStream } from "../event-stream.js";
 import { header, intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
 import type { RouteContext } from "../route-context.js";
 import { errors, FEED_QUERY, headers, params, query, REGION_PARAM, type RouteSchema, VERSO_SCHEMA } from "../schema/route-schema.js";
@@ -81,14 +82,7 @@ export function watchRoutes(app: FastifyInstance, { internals, log, heartbeatMs,
       const shared = await feed.changes(region, start, shape);
       const first = project === undefined ? shared : await project(shared);
 
-      reply.hijack();
-      const response = reply.raw;
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) response.setHeader(name, value);
-      response.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-store",
-        "x-accel-buffering": "no",
-      });
+      const response = openEventStream(reply);
       // Out now, so that events can be written to the socket directly (encoded-event.ts).
       response.flushHeaders();
       const options = {
