@@ -10,9 +10,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
-import { eventId, sseEvent } from "../model/sse.js";
+import { changesEventText, progressEventText } from "../model/sse.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { ReplicaReads, WatchShape } from "./read-routes.js";
 
@@ -59,9 +58,7 @@ export class ReplicaWatch {
       const news = page.reset || page.ops.length > 0 || page.cursor !== position.since;
       position = advance(position, page);
       if (news) {
-        const resetHead = shape.resumableReset ? position.resetHead : undefined;
-        const id = eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) });
-        if (!this.send(sseEvent("changes", serializePage(page), id))) return;
+        if (!this.send(changesEventText(page, position, shape.resumableReset))) return;
         announced = true;
         if (page.more) {
           await this.drained();
@@ -71,7 +68,7 @@ export class ReplicaWatch {
         }
       } else if (!announced) {
         // Nothing to send yet: say so at once, so the consumer knows the stream is live.
-        if (!this.send(progress(page.head))) return;
+        if (!this.send(progressEventText(page.head))) return;
         announced = true;
       }
       while (!(await reads.wait(page.cursor + 1, heartbeatMs, this.ending.signal))) {
@@ -80,7 +77,7 @@ export class ReplicaWatch {
         // The version moved back or the epoch changed (a reset from a restored or re-created
         // server): no wait is woken by that, so the heartbeat reads the page that resets.
         if (now.version < page.cursor || (now.epoch ?? "") !== page.epoch) break;
-        if (!this.send(progress(now.version))) return;
+        if (!this.send(progressEventText(now.version))) return;
       }
       if (this.ended) return;
       page = this.read(position);
@@ -126,8 +123,4 @@ export class ReplicaWatch {
       this.ending.signal.addEventListener("abort", done, { once: true });
     });
   }
-}
-
-function progress(head: number): string {
-  return sseEvent("progress", `{"head":${head}}`);
 }

@@ -3,6 +3,9 @@
  * stream's event ids. Pure text in, text out: the route owns the socket.
  */
 import { BadRequestError } from "../protocol/errors.js";
+import type { FeedPosition } from "../protocol/feed-position.js";
+import { serializePage } from "./page-json.js";
+import type { RawPage } from "./raw-page.js";
 
 /** The headers of every event stream verso serves: never stored, never held back by a proxy. */
 export const EVENT_STREAM_HEADERS = {
@@ -40,6 +43,25 @@ export interface EventPosition {
 export function eventId(position: EventPosition): string {
   const id = `${position.epoch}:${position.cursor}`;
   return position.resetHead === undefined ? id : `${id}:${position.resetHead}`;
+}
+
+/**
+ * The watch stream's `changes` event for a page, `after` being the position the page
+ * leaves the reader at. Only a protocol 2 reader (`resumableReset`) is handed the head
+ * of a reset to continue it with; protocol 1 keeps the `epoch:cursor` id of its contract.
+ */
+export function changesEventText(page: RawPage, after: FeedPosition, resumableReset: boolean): string {
+  const resetHead = resumableReset ? after.resetHead : undefined;
+  return sseEvent(
+    "changes",
+    serializePage(page),
+    eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) }),
+  );
+}
+
+/** The watch stream's `progress` event: the head, when idle or caught up with nothing to send. */
+export function progressEventText(head: number): string {
+  return sseEvent("progress", `{"head":${head}}`);
 }
 
 /** Parses `epoch:cursor` or `epoch:cursor:resetHead` (epochs never hold a colon). */

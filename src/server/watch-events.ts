@@ -4,9 +4,8 @@
  * the page and the position it was read at, which SharedFeed keys its pages by.
  */
 import type { PageShape } from "../core/shared-feed.js";
-import { serializePage } from "../model/page-json.js";
 import type { RawPage } from "../model/raw-page.js";
-import { eventId, sseEvent } from "../model/sse.js";
+import { changesEventText, progressEventText } from "../model/sse.js";
 import type { FeedPosition } from "../protocol/feed-position.js";
 import { EncodedEvent } from "./encoded-event.js";
 
@@ -15,22 +14,12 @@ const encoded = new WeakMap<RawPage, EncodedEvent>();
 export function changesEvent(page: RawPage, after: FeedPosition, shape: PageShape): EncodedEvent {
   let event = encoded.get(page);
   if (event === undefined) {
-    // Only a protocol 2 reader may be handed the head of a reset to continue it with;
-    // protocol 1 keeps the `epoch:cursor` id of its contract.
-    const resetHead = shape.resumableReset ? after.resetHead : undefined;
-    event = new EncodedEvent(
-      sseEvent(
-        "changes",
-        serializePage(page),
-        eventId({ epoch: page.epoch, cursor: page.cursor, ...(resetHead !== undefined && { resetHead }) }),
-      ),
-      page,
-    );
+    event = new EncodedEvent(changesEventText(page, after, shape.resumableReset === true), page);
     encoded.set(page, event);
   }
   return event;
 }
 
 export function progressEvent(head: number): EncodedEvent {
-  return new EncodedEvent(sseEvent("progress", `{"head":${head}}`));
+  return new EncodedEvent(progressEventText(head));
 }
