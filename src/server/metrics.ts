@@ -1,14 +1,15 @@
 /**
  * The server's Prometheus metrics (prom-client, a registry per app so several apps in
- * one process do not mix). Counters and histograms are updated as things happen, at a
- * few nanoseconds each; what needs a read (regions, agents, database size) is read once
- * per scrape, never on the request path.
+ * one process do not mix). Counters and histograms are updated as things happen (the
+ * per-request pair as plain counts, request-metrics.ts); what needs a read (regions,
+ * agents, database size) is read once per scrape, never on the request path.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AgentRegistry } from "../core/agent-registry.js";
 import type { VersoStore } from "../core/store.js";
 import type { StoreInternals } from "../core/store-internals.js";
 import { AGENT_STATES, type AgentInfo, type AgentState } from "../protocol/agents.js";
+import { RequestMetrics } from "./request-metrics.js";
 
 export interface MetricsSources {
   store: VersoStore;
@@ -20,18 +21,13 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: "verso_http_requests_total",
-    help: "HTTP requests answered, by method, route pattern and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly requestSeconds = new Histogram({
-    name: "verso_http_request_duration_seconds",
-    help: "Time from request to response, by method, route pattern and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
+  private readonly requests = new RequestMetrics(this.registry, {
+    counter: { name: "verso_http_requests_total", help: "HTTP requests answered, by method, route pattern and status" },
+    histogram: {
+      name: "verso_http_request_duration_seconds",
+      help: "Time from request to response, by method, route pattern and status",
+      buckets: LATENCY_BUCKETS,
+    },
   });
   readonly commits = new Counter({
     name: "verso_commits_total",
@@ -136,9 +132,7 @@ export class ServerMetrics {
 
   /** One answered request; `route` is the route's pattern, never the raw path, so the label sets stay few. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.requestSeconds.observe(labels, seconds);
+    this.requests.observe(method, route, status, seconds);
   }
 
   /** The text exposition, after reading what is read per scrape. */
