@@ -21,7 +21,9 @@ const observation = fc.record({
   seconds: fc.oneof(fc.constantFrom(...BUCKETS, 0, 60), fc.double({ min: 0, max: 40, noNaN: true })),
 });
 
-function reference(observations: ReadonlyArray<fc.infer<typeof observation>>): Registry {
+type Observation = { method: string; route: string; status: number; seconds: number };
+
+function reference(observations: readonly Observation[]): Registry {
   const registry = new Registry();
   const labelNames = ["method", "route", "status"] as const;
   const counter = new Counter({ ...COUNTER, labelNames, registers: [registry] });
