@@ -3,13 +3,19 @@
  * with the load generator. `verso <db> <full|normal> <maxBatch> [writer-thread]` runs startServer over openStore
  * (with `writer-thread`, SQLite commits on a worker thread);
  * `bare` runs node:http answering a fixed JSON body (after reading the request body),
- * the least any HTTP server does; `endpoint` runs verso's Restate SDK endpoint. Prints {"url": ...} once listening; stops on SIGTERM,
+ * the least any HTTP server does; `bare-fsync <file>` answers the same body only after a
+ * group fsync (the requests read in one event-loop turn share one 4 KiB write and one
+ * fdatasync of <file>, on the loop, as verso's group commit does), the least a durable
+ * write costs; `bare-sqlite <db>` answers a row read with one prepared SQLite statement,
+ * the least a stored read costs; `endpoint` runs verso's Restate SDK endpoint. Prints {"url": ...} once listening; stops on SIGTERM,
  * or when its stdin closes (the benchmark process ended, however it ended).
  */
-import { createServer } from "node:http";
+import { fdatasyncSync, openSync, writeSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openStore } from "../src/open-store.js";
 import { startServer } from "../src/server/serve.js";
+import { COLLECTION, KEY_SPACE, keyFor, VALUE } from "./workload.js";
 
 const [kind, path, synchronous, maxBatch, writer] = process.argv.slice(2);
 
@@ -48,6 +54,61 @@ if (kind === "verso") {
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGTERM", stop);
   onParentGone(stop);
+} else if (kind === "bare-fsync") {
+  if (!path) throw new Error("usage: bare-fsync <file>");
+  const fd = openSync(path, "w");
+  const page = Buffer.alloc(4096, 1);
+  const body = JSON.stringify({ region: "bench-1", collection: "deployments", key: "d1", version: 1 });
+  let waiting: ServerResponse[] = [];
+  let offset = 0;
+  const commit = () => {
+    const answered = waiting;
+    waiting = [];
+    // Overwrites within a bounded file, as a WAL that has been checkpointed is reused.
+    writeSync(fd, page, 0, page.length, offset);
+    offset = (offset + page.length) % (page.length * 1024);
+    fdatasyncSync(fd);
+    for (const response of answered) {
+      response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+      response.end(body);
+    }
+  };
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      if (waiting.length === 0) setImmediate(commit);
+      waiting.push(response);
+    });
+  });
+  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  onParentGone(stop);
+} else if (kind === "bare-sqlite") {
+  if (!path) throw new Error("usage: bare-sqlite <db>");
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.exec("CREATE TABLE IF NOT EXISTS rows (collection TEXT, key TEXT, version INTEGER, value TEXT, PRIMARY KEY (collection, key))");
+  const insert = db.prepare("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)");
+  for (let i = 0; i < KEY_SPACE; i++) insert.run(COLLECTION, keyFor(i), i + 1, JSON.stringify(VALUE));
+  const read = db.prepare<[string, string], { version: number; value: string }>("SELECT version, value FROM rows WHERE collection = ? AND key = ?");
+  const server = createServer((request, response) => {
+    // /v1/regions/R/collections/C/rows/K, the path verso serves the same read on.
+    const [, , , region, , collection = "", , key = ""] = (request.url ?? "").split("/");
+    const row = read.get(collection, key);
+    if (!row) {
+      response.writeHead(404).end();
+      return;
+    }
+    const body = `{"region":${JSON.stringify(region)},"collection":${JSON.stringify(collection)},"key":${JSON.stringify(key)},"version":${row.version},"value":${row.value}}`;
+    response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    response.end(body);
+  });
+  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  onParentGone(stop);
 } else if (kind === "endpoint") {
   const { startEndpoint } = await import("../src/restate/endpoint.js");
   const endpoint = await startEndpoint({ port: 0, logLevel: "error" });
@@ -56,5 +117,5 @@ if (kind === "verso") {
   onParentGone(stop);
   ready(endpoint.url);
 } else {
-  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> [writer-thread] | bare | endpoint");
+  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> [writer-thread] | bare | bare-fsync <file> | bare-sqlite <db> | endpoint");
 }
