@@ -16,10 +16,8 @@ import type { Statements } from "./statements.js";
 export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
   const existing = sql.region.get(command.region);
   switch (command.kind) {
-    case "nextVersion": {
-      const id = existing?.id ?? createRegion(sql, command.region, now);
-      return { status: "committed", region: command.region, version: bump(sql, id) };
-    }
+    case "nextVersion":
+      return { status: "committed", region: command.region, version: takeVersions(sql, command.region, 1, now, existing?.id) };
     case "compact": {
       if (!existing) return { status: "compacted", region: command.region, floor: 0, purged: 0 };
       const floor = compactionFloor(toRegion(existing), command.horizon);
@@ -45,6 +43,17 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       return { status: "committed", region: command.region, version };
     }
   }
+}
+
+/**
+ * Takes `count` consecutive versions of a region's counter (creating the region if need
+ * be) and returns the last; they are last − count + 1 … last.
+ */
+export function takeVersions(sql: Statements, region: string, count: number, now: number, knownId?: number): number {
+  const id = knownId ?? sql.region.get(region)?.id ?? createRegion(sql, region, now);
+  const bumped = sql.bumpBy.get(count, id);
+  if (!bumped) throw new Error(`region ${id} vanished during a write`);
+  return bumped.version;
 }
 
 function createRegion(sql: Statements, name: string, now: number): number {
