@@ -92,7 +92,9 @@ if (kind === "verso") {
   db.exec("CREATE TABLE IF NOT EXISTS rows (collection TEXT, key TEXT, version INTEGER, value TEXT, PRIMARY KEY (collection, key))");
   const insert = db.prepare("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)");
   for (let i = 0; i < KEY_SPACE; i++) insert.run(COLLECTION, keyFor(i), i + 1, JSON.stringify(VALUE));
-  const read = db.prepare<[string, string], { version: number; value: string }>("SELECT version, value FROM rows WHERE collection = ? AND key = ?");
+  const read = db.prepare<[string, string], { version: number; value: string }>(
+    "SELECT version, value FROM rows WHERE collection = ? AND key = ?",
+  );
   const server = createServer((request, response) => {
     // /v1/regions/R/collections/C/rows/K, the path verso serves the same read on.
     const [, , , region, , collection = "", , key = ""] = (request.url ?? "").split("/");
@@ -117,5 +119,7 @@ if (kind === "verso") {
   onParentGone(stop);
   ready(endpoint.url);
 } else {
-  throw new Error("usage: http-target.ts verso <db> <full|normal> <maxBatch> [writer-thread] | bare | bare-fsync <file> | bare-sqlite <db> | endpoint");
+  throw new Error(
+    "usage: http-target.ts verso <db> <full|normal> <maxBatch> [writer-thread] | bare | bare-fsync <file> | bare-sqlite <db> | endpoint",
+  );
 }
