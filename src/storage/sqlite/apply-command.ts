@@ -13,11 +13,36 @@ import { applyPush } from "./replicache-push.js";
 import { rowState, writeRows } from "./row-writes.js";
 import type { Statements } from "./statements.js";
 
-export function applyCommand(sql: Statements, command: WriteCommand, now: number): WriteOutcome {
-  const existing = sql.region.get(command.region);
+/** A region's id by name, when it exists. */
+export type RegionIds = (name: string) => number | undefined;
+
+/**
+ * Region ids for one batch, each looked up once. A region that exists stays (regions are
+ * never deleted), so an id found inside the batch's transaction holds until its end. A
+ * region created by a command is not remembered at its creation: that command's
+ * savepoint may still roll it back; a later command finds it by its own lookup.
+ */
+export function batchRegionIds(sql: Statements): RegionIds {
+  const found = new Map<string, number>();
+  return (name) => {
+    const known = found.get(name);
+    if (known !== undefined) return known;
+    const id = sql.region.get(name)?.id;
+    if (id !== undefined) found.set(name, id);
+    return id;
+  };
+}
+
+export function applyCommand(sql: Statements, command: WriteCommand, now: number, regionIds: RegionIds): WriteOutcome {
   switch (command.kind) {
     case "nextVersion":
-      return { status: "committed", region: command.region, version: takeVersions(sql, command.region, 1, now, existing?.id) };
+      return { status: "committed", region: command.region, version: takeVersions(sql, command.region, 1, now, regionIds) };
+    case "txn":
+      return applyTxn(sql, command, now, regionIds(command.region));
+  }
+  // Compactions and pushes read the region's version and floor, which writes move: read afresh.
+  const existing = sql.region.get(command.region);
+  switch (command.kind) {
     case "compact": {
       if (!existing) return { status: "compacted", region: command.region, floor: 0, purged: 0 };
       const floor = compactionFloor(toRegion(existing), command.horizon);
@@ -29,28 +54,34 @@ export function applyCommand(sql: Statements, command: WriteCommand, now: number
       return applyPush(sql, command, now, () =>
         existing ? { id: existing.id, version: existing.version } : { id: createRegion(sql, command.region, now), version: 0 },
       );
-    case "txn": {
-      const current: Array<RowState | undefined> = command.ops.map((op) => {
-        // An unconditional put succeeds whatever the row holds: no need to read it.
-        if (!existing || (op.op === "put" && op.expect === undefined)) return undefined;
-        return rowState(sql, existing.id, op);
-      });
-      const failures = checkConditions(command.ops, current);
-      if (failures.length > 0) return { status: "failed", failures };
-      const id = existing?.id ?? createRegion(sql, command.region, now);
-      const version = bump(sql, id);
-      writeRows(sql, id, version, command.ops, now);
-      return { status: "committed", region: command.region, version };
-    }
   }
+}
+
+function applyTxn(
+  sql: Statements,
+  command: Extract<WriteCommand, { kind: "txn" }>,
+  now: number,
+  existingId: number | undefined,
+): WriteOutcome {
+  const current: Array<RowState | undefined> = command.ops.map((op) => {
+    // An unconditional put succeeds whatever the row holds: no need to read it.
+    if (existingId === undefined || (op.op === "put" && op.expect === undefined)) return undefined;
+    return rowState(sql, existingId, op);
+  });
+  const failures = checkConditions(command.ops, current);
+  if (failures.length > 0) return { status: "failed", failures };
+  const id = existingId ?? createRegion(sql, command.region, now);
+  const version = takeVersions(sql, command.region, 1, now, () => id);
+  writeRows(sql, id, version, command.ops, now);
+  return { status: "committed", region: command.region, version };
 }
 
 /**
  * Takes `count` consecutive versions of a region's counter (creating the region if need
  * be) and returns the last; they are last − count + 1 … last.
  */
-export function takeVersions(sql: Statements, region: string, count: number, now: number, knownId?: number): number {
-  const id = knownId ?? sql.region.get(region)?.id ?? createRegion(sql, region, now);
+export function takeVersions(sql: Statements, region: string, count: number, now: number, regionIds: RegionIds): number {
+  const id = regionIds(region) ?? createRegion(sql, region, now);
   const bumped = sql.bumpBy.get(count, id);
   if (!bumped) throw new Error(`region ${id} vanished during a write`);
   return bumped.version;
@@ -60,10 +91,4 @@ function createRegion(sql: Statements, name: string, now: number): number {
   const created = sql.createRegion.get(name, newEpoch(), now);
   if (!created) throw new Error(`could not create region ${name}`);
   return created.id;
-}
-
-function bump(sql: Statements, regionId: number): number {
-  const bumped = sql.bump.get(regionId);
-  if (!bumped) throw new Error(`region ${regionId} vanished during a write`);
-  return bumped.version;
 }

@@ -35,8 +35,7 @@ export function statements(db: Database.Database) {
     createRegion: prepare<[string, string, number], { id: number }>(
       "INSERT INTO regions (name, epoch, version, floor, created_at) VALUES (?, ?, 0, 0, ?) RETURNING id",
     ),
-    bump: prepare<[number], { version: number }>("UPDATE regions SET version = version + 1 WHERE id = ? RETURNING version"),
-    /** Takes several versions at once (a run of NextVersion calls): returns the last. */
+    /** Takes the next `?` versions of a region's counter (several for a run of NextVersion calls): returns the last. */
     bumpBy: prepare<[number, number], { version: number }>("UPDATE regions SET version = version + ? WHERE id = ? RETURNING version"),
     setFloor: prepare<[number, number]>("UPDATE regions SET floor = ? WHERE id = ?"),
     /** Moves the counter to a head counted under the write lock (a push's last version). */

@@ -4,7 +4,7 @@
 import type Database from "better-sqlite3";
 import type { WriteCommand } from "../../model/write-command.js";
 import type { WriteResult } from "../../model/write-outcome.js";
-import { applyCommand, takeVersions } from "./apply-command.js";
+import { applyCommand, batchRegionIds, type RegionIds, takeVersions } from "./apply-command.js";
 import { onceByKey } from "./idempotency-claims.js";
 import type { Statements } from "./statements.js";
 
@@ -30,22 +30,23 @@ function counterRun(batch: readonly WriteCommand[], at: number): number {
 export function batchWriter(db: Database.Database, sql: Statements, clock: () => number): BatchWriter {
   // Nested better-sqlite3 transactions become savepoints: each command is isolated
   // inside the batch's single commit.
-  const runCommand = db.transaction((command: WriteCommand, now: number) =>
-    onceByKey(sql, command, now, () => applyCommand(sql, command, now)),
+  const runCommand = db.transaction((command: WriteCommand, now: number, regionIds: RegionIds) =>
+    onceByKey(sql, command, now, () => applyCommand(sql, command, now, regionIds)),
   );
   return db.transaction((batch: readonly WriteCommand[]) => {
     const now = clock();
+    const regionIds = batchRegionIds(sql);
     const results: Array<WriteResult | Error> = [];
     while (results.length < batch.length) {
       const at = results.length;
       const run = counterRun(batch, at);
       try {
-        if (run === 0) results.push(runCommand(batch[at]!, now));
+        if (run === 0) results.push(runCommand(batch[at]!, now, regionIds));
         else {
           // One statement takes the whole run's versions: it either applies or fails as a
           // whole, so the run needs no savepoint of its own.
           const region = batch[at]!.region;
-          const last = takeVersions(sql, region, run, now);
+          const last = takeVersions(sql, region, run, now, regionIds);
           for (let version = last - run + 1; version <= last; version++) {
             results.push({ outcome: { status: "committed", region, version }, replayed: false });
           }
