@@ -6,6 +6,7 @@
  * head is the applied version, and a cursor below the file's floor is reset.
  */
 import { etag, type Headers, header, intParam, requestProtocol, stringParam } from "../model/http-params.js";
+import { nextPageLink } from "../model/next-page-link.js";
 import { serializePage, serializeRow, serializeRowList } from "../model/page-json.js";
 import type { ChangesQuery, RawPage } from "../model/raw-page.js";
 import { EVENT_STREAM_HEADERS, parseEventId } from "../model/sse.js";
@@ -135,7 +136,14 @@ async function changes(replica: ReplicaReads, request: ReadRequest): Promise<Rea
   if (waitMs > 0 && !page.reset && page.ops.length === 0 && page.cursor === query.since) {
     if (await replica.wait(page.cursor + 1, waitMs, request.signal)) page = replica.page(query);
   }
-  return { status: 200, body: serializePage(page), headers: { ...JSON_TYPE, "cache-control": "no-store" } };
+  const from: FeedPosition = {
+    ...(query.since !== undefined && { since: query.since }),
+    ...(query.epoch !== undefined && { epoch: query.epoch }),
+    ...(query.resetHead !== undefined && { resetHead: query.resetHead }),
+  };
+  const path = `/${request.segments.map(encodeURIComponent).join("/")}`;
+  const link = nextPageLink(path, request.query, from, page);
+  return { status: 200, body: serializePage(page), headers: { ...JSON_TYPE, "cache-control": "no-store", ...(link && { link }) } };
 }
 
 /**

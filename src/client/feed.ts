@@ -4,6 +4,7 @@
  * and the head of a reset that spans pages) from the pages they yield, so a consumer
  * that handles each event before pulling the next always resumes where it stopped.
  */
+import { linkedPosition } from "../model/next-page-link.js";
 import { VersoError } from "../protocol/errors.js";
 import { advance, type FeedPosition } from "../protocol/feed-position.js";
 import type { ChangesParams, Page } from "../protocol/types.js";
@@ -31,18 +32,20 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 /**
  * Long-polls `GET /changes`; a poll that comes back with nothing new yields `progress`. Ends when `signal` aborts.
  *
- * While the consumer handles a page that says more follows, the next one is already
- * asked for (from the position after this page, exactly what the consumer would ask
- * next): the server reads and sends it while the consumer applies, instead of both
- * taking turns. At most one page is read ahead; it is dropped, and its request
- * aborted, when the consumer leaves.
+ * The next page is asked for before this one is handled: as soon as a page's headers
+ * name the next request (`Link: <…>; rel="next"`), so that the server reads and sends it
+ * while this one is still received and parsed; otherwise, for a page that says more
+ * follows, from the position after it, while the consumer applies it. Either way it is
+ * what the consumer would ask next, and a read-ahead from any other position is dropped.
+ * At most one page is read ahead; it is dropped, and its request aborted, when the
+ * consumer leaves.
  */
 export async function* follow(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
   const leaving = new AbortController();
   const requestSignal = signal ? AbortSignal.any([signal, leaving.signal]) : leaving.signal;
-  const request = (from: FeedPosition): Promise<Page> =>
-    transport.json<Page>({
+  const request = (from: FeedPosition): ReadAhead => {
+    const response = transport.send({
       method: "GET",
       path: `${regionPath(region)}/changes`,
       query: {
@@ -53,31 +56,55 @@ export async function* follow(transport: HttpTransport, region: string, options:
       headers: schemaHeaders(options.schemas),
       signal: requestSignal,
     });
+    // Settled when awaited; one the consumer never asks for must not be reported unhandled.
+    response.catch(() => {});
+    return { from, response };
+  };
   let position: FeedPosition = positionOf(options);
-  let ahead: Promise<Page> | undefined;
+  let ahead: ReadAhead | undefined;
   try {
     while (!signal?.aborted) {
       let page: Page;
       try {
-        page = await (ahead ?? request(position));
+        const current = ahead !== undefined && samePosition(ahead.from, position) ? ahead : request(position);
+        if (ahead !== current) drop(ahead);
+        ahead = undefined;
+        const response = await current.response;
+        const linked = linkedPosition(response.headers.get("link"));
+        if (linked) ahead = request(linked);
+        page = await transport.body<Page>(response);
       } catch (error) {
         if (isAbort(error, signal)) return;
         throw error;
-      } finally {
-        ahead = undefined;
       }
       const moved = page.reset || page.ops.length > 0 || page.cursor !== position.since || page.epoch !== position.epoch;
       position = advance(position, page);
-      if (page.more) {
+      if (!page.more) {
+        drop(ahead);
+        ahead = undefined;
+      } else if (ahead === undefined || !samePosition(ahead.from, position)) {
+        drop(ahead);
         ahead = request(position);
-        // Settled when awaited; one the consumer never asks for must not be reported unhandled.
-        ahead.catch(() => {});
       }
       yield moved ? { type: "changes", page } : { type: "progress", head: page.head };
     }
   } finally {
     leaving.abort();
   }
+}
+
+interface ReadAhead {
+  from: FeedPosition;
+  response: Promise<Response>;
+}
+
+/** Lets go of a read-ahead that will not be used: its body is not read, so its connection is freed. */
+function drop(ahead: ReadAhead | undefined): void {
+  void ahead?.response.then((response) => response.body?.cancel()).catch(() => {});
+}
+
+function samePosition(a: FeedPosition, b: FeedPosition): boolean {
+  return a.since === b.since && (a.epoch ?? "") === (b.epoch ?? "") && a.resetHead === b.resetHead;
 }
 
 /**

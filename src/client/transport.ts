@@ -74,8 +74,12 @@ export class HttpTransport {
    */
   async request<T>(call: Call): Promise<JsonResponse<T>> {
     const response = await this.send(call);
-    const text = await response.text();
-    return { body: successBody(response, text) as T, status: response.status, headers: response.headers };
+    return { body: await this.body<T>(response), status: response.status, headers: response.headers };
+  }
+
+  /** The parsed body of a response `send` resolved with (or a ForeignResponseError). */
+  async body<T>(response: Response): Promise<T> {
+    return successBody(response, await response.text()) as T;
   }
 
   /**

@@ -15,9 +15,9 @@ import { AgentProcess } from "./agent-process.js";
 import { tempDir } from "./helpers.js";
 import { freePort, startServerProcess } from "./server-process.js";
 
-async function text(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+async function text(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; link: string | null }> {
   const response = await fetch(url, { headers });
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, body: await response.text(), link: response.headers.get("link") };
 }
 
 /** Nice value of each thread of a process (Linux: a nice value belongs to a thread). */
@@ -81,6 +81,9 @@ describe("verso agent --listen: the replica's feed", () => {
           const [fromServer, fromAgent] = await Promise.all([text(`${server.url}${path}`, headers), text(`${base}${path}`, headers)]);
           assert.equal(fromAgent.status, 200, path);
           assert.equal(fromAgent.body, fromServer.body, `${path} (protocol ${protocol})`);
+          // The next page's request too, on a page that says more follows (and only there).
+          assert.equal(fromAgent.link, fromServer.link, `${path} (protocol ${protocol}): Link`);
+          assert.equal(fromServer.link !== null, JSON.parse(fromServer.body).more, `${path}: Link when more`);
         }
       }
     }

@@ -70,3 +70,82 @@ describe("client: follow reads the next page while the consumer applies one", ()
     }
   });
 });
+
+describe("client: follow asks for the next page as soon as a page's headers name it", () => {
+  /** The first page's headers go out with its Link at once; its body only once the next request has arrived. */
+  async function linkingServer(link: string, pages: Page[]) {
+    const queries: URLSearchParams[] = [];
+    let release: () => void = () => {};
+    const nextArrived = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = createServer((request, response) => {
+      const query = new URL(request.url ?? "/", "http://x").searchParams;
+      const at = queries.push(query) - 1;
+      const body = pages[at];
+      if (at === 1) release();
+      if (!body) return; // held open
+      response.writeHead(200, { "content-type": "application/json", ...(at === 0 && { link }) });
+      response.flushHeaders();
+      if (at === 0) void nextArrived.then(() => response.end(JSON.stringify(body)));
+      else response.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      queries,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it("before the page's body has arrived", { timeout: 10_000 }, async () => {
+    const server = await linkingServer('</v1/regions/eu/changes?since=1&epoch=e1&resetHead=3&limit=1>; rel="next"', [
+      page({ reset: true, ops: [{ op: "clear" }, { op: "put", collection: "c", key: "a", version: 1, value: 1 }], cursor: 1, more: true }),
+      page({ ops: [{ op: "put", collection: "c", key: "b", version: 2, value: 2 }], cursor: 2 }),
+    ]);
+    try {
+      const feed = new VersoClient({ server: server.url }).follow("eu", { limit: 1, waitMs: 100 });
+      // The server sends the first body only after the second request: without reading
+      // ahead on the headers, this would never resolve.
+      const first = await feed.next();
+      assert.equal(first.value?.type === "changes" && first.value.page.cursor, 1);
+      const second = await feed.next();
+      assert.equal(second.value?.type === "changes" && second.value.page.cursor, 2);
+      assert.deepEqual(
+        [
+          server.queries[1]?.get("since"),
+          server.queries[1]?.get("epoch"),
+          server.queries[1]?.get("resetHead"),
+          server.queries[1]?.get("limit"),
+        ],
+        ["1", "e1", "3", "1"],
+      );
+      await feed.return(undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("and drops a read-ahead from any other position than the one the page leads to", async () => {
+    // A Link that names since=7: not where the first page leads (since=1, resetHead=3).
+    const server = await linkingServer('</v1/regions/eu/changes?since=7&epoch=e1>; rel="next"', [
+      page({ reset: true, ops: [{ op: "clear" }], cursor: 1, more: true }),
+      page({ ops: [], cursor: 7 }),
+      page({ ops: [{ op: "put", collection: "c", key: "b", version: 2, value: 2 }], cursor: 2 }),
+    ]);
+    try {
+      const feed = new VersoClient({ server: server.url }).follow("eu", { waitMs: 100 });
+      await feed.next();
+      const next = await feed.next();
+      assert.equal(next.value?.type === "changes" && next.value.page.cursor, 2, "the page asked from the right position");
+      assert.deepEqual([server.queries[2]?.get("since"), server.queries[2]?.get("resetHead")], ["1", "3"]);
+      await feed.return(undefined);
+    } finally {
+      await server.close();
+    }
+  });
+});

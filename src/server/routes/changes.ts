@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { nextPageLink } from "../../model/next-page-link.js";
 import { serializePage } from "../../model/page-json.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
@@ -7,6 +8,7 @@ import type { RouteContext } from "../route-context.js";
 import {
   errors,
   FEED_QUERY,
+  header,
   headers,
   json,
   params,
@@ -34,7 +36,12 @@ const CHANGES: RouteSchema = {
     waitMs: queryInteger("waitMs", "long-poll: wait up to W ms (at most 120000) for something after since"),
   }),
   headers: headers(VERSO_SCHEMA),
-  response: { 200: json("a page", PAGE), ...errors(409) },
+  response: {
+    200: json("a page", PAGE, {
+      link: header('when more follows: <the next page\'s request>; rel="next" (RFC 8288), to be sent before this page is parsed'),
+    }),
+    ...errors(409),
+  },
 };
 
 export function changesRoutes(app: FastifyInstance, { internals, stopping, metrics }: RouteContext): void {
@@ -59,6 +66,13 @@ export function changesRoutes(app: FastifyInstance, { internals, stopping, metri
     metrics.feedPages.inc({ transport: "changes" });
     metrics.feedOps.inc({ transport: "changes" }, page.ops.length);
     reply.type("application/json").header("cache-control", "no-store");
+    const from = {
+      ...(since !== undefined && { since }),
+      ...(epoch !== undefined && { epoch }),
+      ...(resetHead !== undefined && { resetHead }),
+    };
+    const link = nextPageLink(request.url.split("?", 1)[0] ?? "", request.query, from, page);
+    if (link) reply.header("link", link);
     return serializePage(page);
   });
 }
