@@ -13,10 +13,20 @@ import type { Page } from "../../src/protocol/types.js";
 import { call, del, type Harness, harness, put, regionOf, regionUrl } from "./helpers.js";
 
 const position = fc.record(
-  { since: fc.nat(), epoch: fc.oneof(fc.constant(""), fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 1, maxLength: 16 })), resetHead: fc.nat() },
+  {
+    since: fc.nat(),
+    epoch: fc.oneof(fc.constant(""), fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 1, maxLength: 16 })),
+    resetHead: fc.nat(),
+  },
   { requiredKeys: [] },
 );
-const page = fc.record({ cursor: fc.nat(), epoch: fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), maxLength: 16 }), head: fc.nat(), reset: fc.boolean(), more: fc.boolean() });
+const page = fc.record({
+  cursor: fc.nat(),
+  epoch: fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), maxLength: 16 }),
+  head: fc.nat(),
+  reset: fc.boolean(),
+  more: fc.boolean(),
+});
 const otherQuery = fc.dictionary(
   fc.constantFrom("limit", "waitMs", "schema", "since", "epoch", "resetHead"),
   fc.oneof(fc.string({ maxLength: 8 }), fc.array(fc.string({ maxLength: 8 }), { minLength: 1, maxLength: 3 })),
