@@ -45,6 +45,8 @@ export async function applyPush(client: pg.ClientBase, sql: Statements, command:
     }
     version += 1;
     const expected = version;
+    const waitForRoom = writes.room();
+    if (waitForRoom) await waitForRoom;
     writes.add(
       bumpAndWrite(client, sql, command.region, ops, now).then((took) => {
         if (Number(took) !== expected) throw new Error(`region ${command.region} took version ${took}, expected ${expected}`);

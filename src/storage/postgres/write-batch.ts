@@ -106,6 +106,8 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     // The server runs statements in the order they were sent, so a single-statement
     // command need not wait for its answer before the next command is sent; a command
     // that reads first (conditions, compaction) waits, and with it everything before it.
+    const waitForRoom = isSingleStatement(command) ? pipelined.room() : undefined;
+    if (waitForRoom) await waitForRoom;
     const applied = applyCommand(client, sql, command, now).then((outcome) => {
       results[index] = { outcome, replayed: false };
       claims.ran(command, outcome);
