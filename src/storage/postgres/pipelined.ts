@@ -3,11 +3,11 @@
  * (after a failure, the ones behind it fail too, and must not go unhandled); settled()
  * waits for all and throws the first failure.
  *
- * node-postgres queues a client's statements and sends them one at a time, so sending
- * thousands in one go buys nothing over a window of them, and queueing them holds the
- * event loop: 20,000 at once kept it from turning for about half a second. A long run
- * of statements therefore waits for `room()` before each, which lets a window's worth
- * be outstanding and refills it from half-empty, so the connection never runs dry.
+ * The server runs a connection's statements one after another, so sending thousands in
+ * one go buys nothing over a window of them, while building and writing them all holds
+ * the event loop: 20,000 at once kept it from turning for about half a second. A long
+ * run of statements therefore waits for `room()` before each, which lets a window's
+ * worth be outstanding and refills it from half-empty, so the server never runs dry.
  */
 export const PIPELINE_WINDOW = 256;
 
