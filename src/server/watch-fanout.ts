@@ -6,11 +6,6 @@
  * otherwise pay per commit (a waiter with its timer and abort listener, a turn of its
  * own, a read lookup, the event's framing and copy) is paid once per group.
  *
- * The loop over the members yields to the event loop every FANOUT_SLICE_MS, so that
- * writes arriving meanwhile are not held up by a large fan-out. Members that join the
- * group while it yields stand at the group's old position and get the event too; members
- * that leave are skipped.
- *
  * A page the group cannot hand out as is (one with `more`, whose next pages each member
  * must pace by its own socket) is handed to every member, which takes over from there
  * and joins a group again once caught up.
@@ -36,16 +31,6 @@ export interface FanOutMember {
   takeOver(next: Handover | { error: unknown } | undefined): void;
 }
 
-/**
- * How long a fan-out writes to sockets before it lets the event loop turn. A commit's
- * writers are answered before its fan-out starts, but the next writes arrive while it
- * runs: 100 watchers of a 4 KiB event take about 1 ms, which a write arriving then
- * would wait out. Yielding every quarter millisecond lets those writes commit first
- * (write p99 with 100 stalled watchers went from 1.33 to 0.73 of that without them),
- * at no measurable cost per delivery to 1,000 watchers (BENCHMARKS.md, "Watch fan-out").
- */
-export const FANOUT_SLICE_MS = 0.25;
-
 export interface WatchFanOutOptions {
   notifier: HeadNotifier;
   feed: SharedFeed;
@@ -53,8 +38,6 @@ export interface WatchFanOutOptions {
   waitMs: number;
   /** Told how many pages (one per member) and ops a shared delivery sent (metrics). */
   onPages?: (pages: number, ops: number) => void;
-  /** Default FANOUT_SLICE_MS. */
-  sliceMs?: number;
 }
 
 interface Group {
@@ -120,39 +103,23 @@ export class WatchFanOut {
         // The commit's writers are answered in this turn; the fan-out follows in the next.
         await nextTurn();
         if (group.members.size === 0) return;
-        await this.deliver(group, await feed.changes(group.region, group.position, group.shape));
+        this.deliver(group, await feed.changes(group.region, group.position, group.shape));
       }
     } catch (error) {
       this.release(group, { error });
     }
   }
 
-  private async deliver(group: Group, page: RawPage): Promise<void> {
+  private deliver(group: Group, page: RawPage): void {
     if (page.more) {
       this.release(group, { page, position: group.position });
       return;
     }
     const after = advance(group.position, page);
     const event = changesEvent(page, after, group.shape);
-    const delivered = new Set<FanOutMember>();
     let sent = 0;
-    let sliceStarted = performance.now();
-    let todo = [...group.members];
-    while (todo.length > 0) {
-      for (const member of todo) {
-        // A member that left (cut off, gone) while the delivery yielded is skipped.
-        if (!group.members.has(member)) continue;
-        delivered.add(member);
-        if (member.deliver(event)) sent++;
-        if (performance.now() - sliceStarted > (this.options.sliceMs ?? FANOUT_SLICE_MS)) {
-          // Writes that arrived meanwhile commit before the rest of the fan-out.
-          await nextTurn();
-          sliceStarted = performance.now();
-        }
-      }
-      // Members that joined while the delivery yielded stand where the group stood: they get the event too.
-      todo = [...group.members].filter((member) => !delivered.has(member));
-    }
+    // A member that is cut off leaves the set while it is iterated, which Set allows.
+    for (const member of group.members) if (member.deliver(event)) sent++;
     if (sent > 0) this.options.onPages?.(sent, sent * page.ops.length);
     this.move(group, after);
   }
