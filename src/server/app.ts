@@ -174,7 +174,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
     const text = String(body);
-    if (text.trim() === "") return done(null, undefined);
+    // Blank or absent; a test for one non-blank character, not a trimmed copy of the whole body.
+    if (!/\S/.test(text)) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (error) {
