@@ -11,7 +11,7 @@
  * or when its stdin closes (the benchmark process ended, however it ended).
  */
 import { fdatasyncSync, openSync, writeSync } from "node:fs";
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openStore } from "../src/open-store.js";
 import { startServer } from "../src/server/serve.js";
@@ -25,6 +25,19 @@ function ready(url: string): void {
 
 function onParentGone(stop: () => void): void {
   process.stdin.on("end", stop).on("error", stop).resume();
+}
+
+/** A bare node:http server: listens on a free port, says where, stops on SIGTERM or when the parent goes. */
+function serveBare(server: Server): void {
+  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  onParentGone(stop);
+}
+
+function answerJson(response: ServerResponse, body: string): void {
+  response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  response.end(body);
 }
 
 if (kind === "verso") {
@@ -46,14 +59,10 @@ if (kind === "verso") {
   const server = createServer((request, response) => {
     request.resume();
     request.on("end", () => {
-      response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
-      response.end(body);
+      answerJson(response, body);
     });
   });
-  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  const stop = () => server.close(() => process.exit(0));
-  process.on("SIGTERM", stop);
-  onParentGone(stop);
+  serveBare(server);
 } else if (kind === "bare-fsync") {
   if (!path) throw new Error("usage: bare-fsync <file>");
   const fd = openSync(path, "w");
@@ -69,8 +78,7 @@ if (kind === "verso") {
     offset = (offset + page.length) % (page.length * 1024);
     fdatasyncSync(fd);
     for (const response of answered) {
-      response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
-      response.end(body);
+      answerJson(response, body);
     }
   };
   const server = createServer((request, response) => {
@@ -80,10 +88,7 @@ if (kind === "verso") {
       waiting.push(response);
     });
   });
-  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  const stop = () => server.close(() => process.exit(0));
-  process.on("SIGTERM", stop);
-  onParentGone(stop);
+  serveBare(server);
 } else if (kind === "bare-sqlite") {
   if (!path) throw new Error("usage: bare-sqlite <db>");
   const { default: Database } = await import("better-sqlite3");
@@ -104,13 +109,9 @@ if (kind === "verso") {
       return;
     }
     const body = `{"region":${JSON.stringify(region)},"collection":${JSON.stringify(collection)},"key":${JSON.stringify(key)},"version":${row.version},"value":${row.value}}`;
-    response.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
-    response.end(body);
+    answerJson(response, body);
   });
-  server.listen(0, "127.0.0.1", () => ready(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  const stop = () => server.close(() => process.exit(0));
-  process.on("SIGTERM", stop);
-  onParentGone(stop);
+  serveBare(server);
 } else if (kind === "endpoint") {
   const { startEndpoint } = await import("../src/restate/endpoint.js");
   const endpoint = await startEndpoint({ port: 0, logLevel: "error" });
