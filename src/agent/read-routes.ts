@@ -11,7 +11,7 @@ import { serializePage, serializeRow, serializeRowList } from "../model/page-jso
 import type { ChangesQuery, RawPage } from "../model/raw-page.js";
 import { EVENT_STREAM_HEADERS, parseEventId } from "../model/sse.js";
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from "../protocol/errors.js";
-import type { FeedPosition } from "../protocol/feed-position.js";
+import { type FeedPosition, feedPosition } from "../protocol/feed-position.js";
 import { type NameKind, nameProblem } from "../protocol/names.js";
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MAX_WAIT_MS } from "../protocol/types.js";
 import { PROTOCOL_MAX, PROTOCOL_MIN, RESUMABLE_RESET_PROTOCOL } from "../protocol/version.js";
@@ -136,11 +136,7 @@ async function changes(replica: ReplicaReads, request: ReadRequest): Promise<Rea
   if (waitMs > 0 && !page.reset && page.ops.length === 0 && page.cursor === query.since) {
     if (await replica.wait(page.cursor + 1, waitMs, request.signal)) page = replica.page(query);
   }
-  const from: FeedPosition = {
-    ...(query.since !== undefined && { since: query.since }),
-    ...(query.epoch !== undefined && { epoch: query.epoch }),
-    ...(query.resetHead !== undefined && { resetHead: query.resetHead }),
-  };
+  const from = feedPosition(query);
   const path = `/${request.segments.map(encodeURIComponent).join("/")}`;
   const link = nextPageLink(path, request.query, from, page);
   return { status: 200, body: serializePage(page), headers: { ...JSON_TYPE, "cache-control": "no-store", ...(link && { link }) } };
@@ -166,11 +162,7 @@ async function watch(replica: ReplicaReads, request: ReadRequest): Promise<ReadA
   );
   await replica.pass(barrier(request));
   const first = replica.page(query);
-  const start: FeedPosition = {
-    ...(query.since !== undefined && { since: query.since }),
-    ...(query.epoch !== undefined && { epoch: query.epoch }),
-    ...(query.resetHead !== undefined && { resetHead: query.resetHead }),
-  };
+  const start = feedPosition(query);
   return {
     status: 200,
     headers: { ...EVENT_STREAM_HEADERS },

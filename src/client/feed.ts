@@ -6,7 +6,7 @@
  */
 import { linkedPosition } from "../model/next-page-link.js";
 import { VersoError } from "../protocol/errors.js";
-import { advance, type FeedPosition } from "../protocol/feed-position.js";
+import { advance, type FeedPosition, feedPosition } from "../protocol/feed-position.js";
 import type { ChangesParams, Page } from "../protocol/types.js";
 import { regionPath, schemaHeaders } from "./paths.js";
 import { SseParser } from "./sse.js";
@@ -60,7 +60,7 @@ export async function* follow(transport: HttpTransport, region: string, options:
     response.catch(() => {});
     return { from, response };
   };
-  let position: FeedPosition = positionOf(options);
+  let position: FeedPosition = feedPosition(options);
   let ahead: ReadAhead | undefined;
   try {
     while (!signal?.aborted) {
@@ -115,7 +115,7 @@ function samePosition(a: FeedPosition, b: FeedPosition): boolean {
  */
 export async function* watch(transport: HttpTransport, region: string, options: FeedOptions = {}): AsyncGenerator<FeedEvent> {
   const { signal } = options;
-  let position: FeedPosition = positionOf(options);
+  let position: FeedPosition = feedPosition(options);
   let failures = 0;
   let lastEventId = "";
   while (!signal?.aborted) {
@@ -181,12 +181,4 @@ async function* textOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string>
   } finally {
     reader.cancel().catch(() => {});
   }
-}
-
-function positionOf(options: FeedPosition): FeedPosition {
-  return {
-    ...(options.since !== undefined && { since: options.since }),
-    ...(options.epoch !== undefined && { epoch: options.epoch }),
-    ...(options.resetHead !== undefined && { resetHead: options.resetHead }),
-  };
 }

@@ -19,3 +19,16 @@ export function advance(position: FeedPosition, page: Pick<Page, "cursor" | "epo
   const resetHead = !page.more ? undefined : page.reset ? page.head : position.resetHead;
   return { since: page.cursor, epoch: page.epoch, ...(resetHead !== undefined && { resetHead }) };
 }
+
+/** The position given by these fields, with the absent ones left out. */
+export function feedPosition(fields: {
+  since?: number | undefined;
+  epoch?: string | undefined;
+  resetHead?: number | undefined;
+}): FeedPosition {
+  return {
+    ...(fields.since !== undefined && { since: fields.since }),
+    ...(fields.epoch !== undefined && { epoch: fields.epoch }),
+    ...(fields.resetHead !== undefined && { resetHead: fields.resetHead }),
+  };
+}

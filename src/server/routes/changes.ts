@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { nextPageLink } from "../../model/next-page-link.js";
 import { serializePage } from "../../model/page-json.js";
+import { feedPosition } from "../../protocol/feed-position.js";
 import { RESUMABLE_RESET_PROTOCOL } from "../../protocol/version.js";
 import { abortOnClose } from "../abort-on-close.js";
 import { intParam, requestProtocol, schemaSelection, stringParam } from "../headers.js";
@@ -66,12 +67,7 @@ export function changesRoutes(app: FastifyInstance, { internals, stopping, metri
     metrics.feedPages.inc({ transport: "changes" });
     metrics.feedOps.inc({ transport: "changes" }, page.ops.length);
     reply.type("application/json").header("cache-control", "no-store");
-    const from = {
-      ...(since !== undefined && { since }),
-      ...(epoch !== undefined && { epoch }),
-      ...(resetHead !== undefined && { resetHead }),
-    };
-    const link = nextPageLink(request.url.split("?", 1)[0] ?? "", request.query, from, page);
+    const link = nextPageLink(request.url.split("?", 1)[0] ?? "", request.query, feedPosition({ since, epoch, resetHead }), page);
     if (link) reply.header("link", link);
     return serializePage(page);
   });
