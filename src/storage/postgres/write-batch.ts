@@ -106,13 +106,14 @@ async function applyBatch(client: pg.PoolClient, context: BatchContext, batch: r
     // The server runs statements in the order they were sent, so a single-statement
     // command need not wait for its answer before the next command is sent; a command
     // that reads first (conditions, compaction) waits, and with it everything before it.
-    const waitForRoom = isSingleStatement(command) ? pipelined.room() : undefined;
+    const single = isSingleStatement(command);
+    const waitForRoom = single ? pipelined.room() : undefined;
     if (waitForRoom) await waitForRoom;
     const applied = applyCommand(client, sql, command, now).then((outcome) => {
       results[index] = { outcome, replayed: false };
       claims.ran(command, outcome);
     });
-    if (isSingleStatement(command)) pipelined.add(applied);
+    if (single) pipelined.add(applied);
     else await applied;
   }
   await pipelined.settled();
