@@ -12,7 +12,7 @@ import type { Metric, Registry } from "prom-client";
 
 interface Series {
   labels: { method: string; route: string; status: string };
-  /** Observations per bucket (not cumulative); the last slot holds those above every bound. */
+  /** Observations per bucket (not cumulative); those above every bound are only in `count`. */
   counts: number[];
   sum: number;
   count: number;
@@ -63,13 +63,13 @@ export class RequestMetrics {
     const key = `${status} ${method} ${route}`;
     let series = this.series.get(key);
     if (!series) {
-      series = { labels: { method, route, status: String(status) }, counts: new Array(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+      series = { labels: { method, route, status: String(status) }, counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 };
       this.series.set(key, series);
     }
     let bucket = 0;
     // A bucket counts the observations at or below its bound, as Prometheus's `le` says.
     while (bucket < this.buckets.length && seconds > this.buckets[bucket]!) bucket++;
-    series.counts[bucket]!++;
+    if (bucket < this.buckets.length) series.counts[bucket]!++;
     series.sum += seconds;
     series.count++;
   }
