@@ -5,7 +5,7 @@
  * the headers arrive, so that the next page is read and sent while it is still receiving
  * and parsing this one. The server and the agent's listener both send it.
  */
-import { advance, type FeedPosition } from "../protocol/feed-position.js";
+import { advance, type FeedPosition, feedPosition } from "../protocol/feed-position.js";
 import type { Page } from "../protocol/types.js";
 
 const POSITION = ["since", "epoch", "resetHead"] as const;
@@ -36,11 +36,10 @@ export function linkedPosition(link: string | null | undefined): FeedPosition | 
   if (target === undefined) return undefined;
   const query = new URLSearchParams(target.slice(target.indexOf("?") + 1));
   const since = query.get("since");
-  const epoch = query.get("epoch");
   const resetHead = query.get("resetHead");
-  return {
-    ...(since !== null && { since: Number(since) }),
-    ...(epoch !== null && { epoch }),
-    ...(resetHead !== null && { resetHead: Number(resetHead) }),
-  };
+  return feedPosition({
+    since: since === null ? undefined : Number(since),
+    epoch: query.get("epoch") ?? undefined,
+    resetHead: resetHead === null ? undefined : Number(resetHead),
+  });
 }
